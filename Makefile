@@ -1,0 +1,37 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+INDEX  ?= $(or $(BENEFITS_QA_INDEX),.index)
+
+# Nothing is fetched at run time and nothing is reported home.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
+
+.PHONY: run test ingest corpus clean
+
+# torch first, pinned: a CPU build lies on this disk, an unpinned torch pulls a CUDA build of several GB.
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed
+	@test -f "$(INDEX)/ledger.json" || $(VENV)/bin/benefits-qa ingest corpus/ --index "$(INDEX)"
+	BENEFITS_QA_INDEX="$(INDEX)" $(VENV)/bin/streamlit run app.py --server.headless true --server.port 8501
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+ingest: $(VENV)/.installed
+	$(VENV)/bin/benefits-qa ingest corpus/ --index "$(INDEX)"
+
+# Rebuild the default corpus PDFs from corpus/src (only needed after editing a source).
+corpus: $(VENV)/.installed
+	$(PY) corpus/src/build.py
+
+clean:
+	rm -rf $(VENV) .index .pytest_cache

@@ -1,0 +1,178 @@
+"""PDF → sections, page by page with pypdf: drops running headers/footers, finds headings by font."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from ingest.text_utils import clean, find_effective_date, find_version
+from rag.errors import ParseError
+from rag.types import ParsedDocument, Section
+
+# A line repeated in the top or bottom band of at least half the pages is a running header/footer.
+_BAND_LINES = 3
+_PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$", re.IGNORECASE)
+_DIGITS = re.compile(r"\d+")
+# Headings are short; a longer bold line is emphasis inside a paragraph.
+_MAX_HEADING_CHARS = 120
+_BULLET = re.compile(r"^([•▪◦·\-–*]|\(?[a-z0-9]{1,2}[.)])\s+")
+
+
+def _signature(line: str) -> str:
+    return _DIGITS.sub("#", clean(line).lower())
+
+
+def _styled_lines(page) -> tuple[list[tuple[str, float, bool]], float]:
+    """Visual lines of a page as (text, font size, all-bold), and the page's body font size."""
+    fragments: list[tuple[float, str, float, bool]] = []
+
+    def visit(text, cm, tm, font_dict, font_size):
+        if not text.strip():
+            return
+        y = round(tm[5] * cm[3] + cm[5], 1)
+        size = abs(font_size * (tm[3] or 1) * (cm[3] or 1))
+        font = str((font_dict or {}).get("/BaseFont", ""))
+        fragments.append((y, text, size, "Bold" in font or "Black" in font or "Heavy" in font))
+
+    page.extract_text(visitor_text=visit)
+    lines: list[tuple[str, float, bool]] = []
+    chars_by_size: Counter = Counter()
+    current_y, parts = None, []
+    for y, text, size, bold in fragments + [(None, "", 0.0, False)]:
+        if parts and (y is None or abs(y - current_y) > 1.0):
+            line_text = clean(" ".join(p[0] for p in parts))
+            if line_text:
+                lines.append((line_text, max(p[1] for p in parts), all(p[2] for p in parts)))
+            parts = []
+        if y is not None:
+            current_y = y
+            parts.append((text, size, bold))
+            chars_by_size[round(size, 1)] += len(text)
+    body_size = chars_by_size.most_common(1)[0][0] if chars_by_size else 0.0
+    return lines, body_size
+
+
+def _heading_lines(page) -> set[str]:
+    """Normalised texts of the lines set bold or in a larger font than the body: the headings."""
+    lines, body = _styled_lines(page)
+    headings = set()
+    for text, size, bold in lines:
+        larger = body and size >= body * 1.15
+        if (bold or larger) and len(text) <= _MAX_HEADING_CHARS and not text.endswith((".", ",", ";")):
+            headings.add(clean(text).lower())
+    return headings
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Join wrapped lines back into paragraphs; a short line, a bullet or a blank ends one."""
+    widths = sorted(len(line) for line in lines if line.strip())
+    full = widths[int(len(widths) * 0.9)] if widths else 0  # a typical full line's length
+    paragraphs, current = [], []
+    for line in lines:
+        text = clean(line)
+        if not text:
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+            continue
+        if _BULLET.match(text) and current:
+            paragraphs.append(" ".join(current))
+            current = []
+        if current and current[-1].endswith("-") and text[:1].islower():
+            current[-1] += text  # a word broken at a hyphen: keep the hyphen, drop the gap
+        else:
+            current.append(text)
+        if len(text) < 0.7 * full:  # a short line is the last line of its paragraph (or a table row)
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+def parse_pdf(path: Path, source: str) -> ParsedDocument:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise ParseError(source, "the PDF is encrypted with a password",
+                             "save an unprotected copy and ingest that")
+        raw_pages = [(page.extract_text() or "") for page in reader.pages]
+        page_headings = [_heading_lines(page) for page in reader.pages]
+        meta_title = clean(str((reader.metadata or {}).get("/Title", "") or ""))
+    except ParseError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            OSError, RecursionError, ZeroDivisionError, AssertionError) as exc:
+        raise ParseError(source, f"not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})",
+                         "re-export the file from its source application") from None
+    except Exception as exc:  # pypdf raises assorted errors on damaged files
+        if "encrypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
+            raise ParseError(source, "the PDF is encrypted and cannot be opened",
+                             "save an unprotected copy and ingest that") from None
+        raise ParseError(source, f"not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})",
+                         "re-export the file from its source application") from None
+
+    if not any(text.strip() for text in raw_pages):
+        raise ParseError(source, "the PDF has no text layer (a scan or images only)",
+                         "run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`, then ingest the result")
+
+    page_lines = [text.splitlines() for text in raw_pages]
+    boilerplate = _running_lines(page_lines)
+    title = meta_title if meta_title and meta_title.lower() not in {"untitled", "(anonymous)"} else ""
+    sections: list[Section] = []
+    heading = ""
+    for number, (lines, headings) in enumerate(zip(page_lines, page_headings), start=1):
+        kept = [
+            line for i, line in enumerate(lines)
+            if not _is_boilerplate(line, i, len(lines), boilerplate)
+        ]
+        buffer: list[str] = []
+
+        def flush():
+            text = "\n".join(_paragraphs(buffer))
+            if text.strip():
+                sections.append(Section(heading=heading, text=text, page=number))
+            buffer.clear()
+
+        for line in kept:
+            if clean(line).lower() in headings:
+                flush()
+                heading = clean(line)
+                title = title or heading
+                continue
+            buffer.append(line)
+        flush()
+
+    first_page = clean(" ".join(page_lines[0])) if page_lines else ""
+    return ParsedDocument(
+        source=source,
+        title=title or Path(source).stem.replace("-", " ").replace("_", " ").title(),
+        sections=tuple(sections),
+        kind="pdf",
+        version=find_version(first_page),
+        effective_date=find_effective_date(first_page),
+    )
+
+
+def _running_lines(page_lines: list[list[str]]) -> set[str]:
+    """Signatures of lines that recur in the header/footer band of at least half the pages."""
+    if len(page_lines) < 2:
+        return set()
+    counts: Counter = Counter()
+    for lines in page_lines:
+        band = [l for l in lines if l.strip()]
+        band = band[:_BAND_LINES] + band[-_BAND_LINES:]
+        counts.update({_signature(line) for line in band})
+    needed = max(2, (len(page_lines) + 1) // 2)
+    return {sig for sig, n in counts.items() if n >= needed and sig}
+
+
+def _is_boilerplate(line: str, position: int, total: int, boilerplate: set[str]) -> bool:
+    text = clean(line)
+    if not text:
+        return False
+    in_band = position < _BAND_LINES + 2 or position >= total - _BAND_LINES - 2
+    return in_band and (_signature(text) in boilerplate or bool(_PAGE_NUMBER.match(text)))

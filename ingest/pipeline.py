@@ -1,0 +1,158 @@
+"""One ingest run: discover → diff against the ledger → parse → chunk → embed → store → commit.
+
+Order matters for safety. New chunks are written first (content-addressed ids, so a rerun after a
+crash re-adds nothing twice); then the ledger is replaced atomically, which is the moment the new
+documents go live and removed ones stop being answered from; only then are chunks of documents no
+longer live deleted. A run killed at any point leaves the old ledger, and so the old answers.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ingest.discover import SourceFile, discover
+from ingest.parse import parse_file
+from rag.config import Settings
+from rag.errors import ParseError
+from rag.index import IndexStore
+from rag.ledger import LedgerEntry, now_iso, write_ledger
+
+ADDED, UPDATED, UNCHANGED, RENAMED, REMOVED, FAILED = (
+    "added", "updated", "unchanged", "renamed", "removed", "failed")
+
+Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
+
+
+@dataclass
+class FileReport:
+    source: str
+    status: str
+    chunks: int = 0
+    reason: str = ""
+    hint: str = ""
+    previous_source: str = ""
+
+
+@dataclass
+class IngestReport:
+    files: list[FileReport] = field(default_factory=list)
+    seconds: float = 0.0
+    dry_run: bool = False
+    live_documents: int = 0
+    live_chunks: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return self.count(FAILED) == 0
+
+    def to_json(self) -> dict:
+        statuses = (ADDED, UPDATED, UNCHANGED, RENAMED, REMOVED, FAILED)
+        return {"ok": self.ok, "dry_run": self.dry_run, "seconds": round(self.seconds, 3),
+                "counts": {s: self.count(s) for s in statuses},
+                "live_documents": self.live_documents, "live_chunks": self.live_chunks,
+                "files": [asdict(f) for f in self.files]}
+
+
+def model_id(settings: Settings) -> str:
+    return settings.embed_model or "all-MiniLM-L6-v2 (bundled)"
+
+
+def run_ingest(paths: list[Path], settings: Settings, dry_run: bool = False,
+               progress: Progress | None = None) -> IngestReport:
+    started = time.perf_counter()
+    store = IndexStore(settings, create=True)
+    old = store.ledger()
+    files = discover(paths)
+    origins = {f.origin for f in files} | {str(Path(p).resolve()) for p in paths}
+    report = IngestReport(dry_run=dry_run)
+    model_changed = bool(old.documents) and old.embed_model != model_id(settings)
+
+    live: dict[str, LedgerEntry] = {src: e for src, e in old.documents.items() if e.origin not in origins}
+    by_hash = {e.doc_hash: e for e in old.documents.values()}
+    present = {f.source for f in files}
+    to_build: list[tuple[SourceFile, str]] = []  # (file, status it will have)
+    for f in files:
+        previous = old.documents.get(f.source)
+        moved_from = by_hash.get(f.sha256)
+        if model_changed:
+            to_build.append((f, UPDATED if previous else ADDED))
+        elif previous and previous.doc_hash == f.sha256:
+            live[f.source] = _entry_for(previous, f)
+            report.files.append(FileReport(f.source, UNCHANGED, previous.chunks))
+        elif moved_from and moved_from.source not in present:
+            live[f.source] = _entry_for(moved_from, f)
+            report.files.append(FileReport(f.source, RENAMED, moved_from.chunks,
+                                           previous_source=moved_from.source))
+        else:
+            to_build.append((f, UPDATED if previous else ADDED))
+
+    built = _build(to_build, settings, store, dry_run, progress, report)
+    live.update(built)
+    for src, entry in old.documents.items():
+        if entry.origin in origins and src not in present and src not in live \
+                and not any(r.previous_source == src for r in report.files):
+            report.files.append(FileReport(src, REMOVED, entry.chunks))
+    for failed in (r for r in report.files if r.status == FAILED):
+        if failed.source in old.documents and failed.source not in live:
+            live[failed.source] = old.documents[failed.source]  # a bad new copy never erases the good old one
+
+    if not dry_run:
+        for r in report.files:
+            if r.status == RENAMED:
+                store.rename_source(live[r.source].doc_hash, r.source)
+        new_ledger = old.with_documents(live, model_id(settings))
+        write_ledger(settings.index_dir, new_ledger)  # the commit point
+        garbage = store.stored_doc_hashes() - new_ledger.live_hashes
+        store.delete_documents(garbage)
+        report.live_chunks = new_ledger.chunk_count
+    else:
+        report.live_chunks = sum(e.chunks for e in live.values())
+    report.live_documents = len(live)
+    report.files.sort(key=lambda r: (r.status != FAILED, r.source))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _entry_for(entry: LedgerEntry, f: SourceFile) -> LedgerEntry:
+    from dataclasses import replace
+
+    return replace(entry, source=f.source, origin=f.origin, size=f.size)
+
+
+def _build(to_build, settings, store, dry_run, progress, report) -> dict[str, LedgerEntry]:
+    """Parse, chunk and embed the new and changed files; returns their ledger entries."""
+    if not to_build:
+        return {}
+    from ingest.chunk import chunk_document
+    from rag.embed import Embedder, TokenCounter
+
+    counter = TokenCounter(settings.embed_model_path)
+    embedder = None if dry_run else Embedder(settings)
+    entries: dict[str, LedgerEntry] = {}
+    for done, (f, status) in enumerate(to_build):
+        if progress:
+            progress(done, len(to_build), f.source)
+        try:
+            doc = parse_file(f.path, f.source)
+            chunks = chunk_document(doc, f.sha256, counter, settings.max_chunk_tokens, settings.chunk_tokens)
+            if not chunks:
+                raise ParseError(f.source, "no text could be extracted", "check the file opens and has text")
+        except ParseError as err:
+            report.files.append(FileReport(f.source, FAILED, reason=err.reason, hint=err.hint))
+            continue
+        if not dry_run:
+            vectors = embedder.embed([c.embedding_text() for c in chunks])
+            store.add_chunks(chunks, vectors)
+        entries[f.source] = LedgerEntry(
+            source=f.source, doc_hash=f.sha256, title=doc.title, kind=doc.kind, chunks=len(chunks),
+            size=f.size, ingested_at=now_iso(), version=doc.version, effective_date=doc.effective_date,
+            origin=f.origin)
+        report.files.append(FileReport(f.source, status, len(chunks)))
+    if progress:
+        progress(len(to_build), len(to_build), "done")
+    return entries

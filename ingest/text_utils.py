@@ -1,0 +1,58 @@
+"""Small text helpers shared by the parsers: whitespace, sentence splitting, dates."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from functools import lru_cache
+
+_SPACE = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Collapse all whitespace (including newlines and NBSP) to single spaces."""
+    return _SPACE.sub(" ", text.replace("\u00ad", "")).strip()
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd  # rule-based, handles "Inc.", "e.g.", "U.S." and numbers like 4.2 well
+
+    return pysbd.Segmenter(language="en", clean=False)
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    paragraph = clean(paragraph)
+    if not paragraph:
+        return []
+    return [s for s in (clean(s) for s in _segmenter().segment(paragraph)) if s]
+
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE_PATTERNS = (
+    (re.compile(r"\b(\d{4}-\d{2}-\d{2})\b"), "%Y-%m-%d"),
+    (re.compile(rf"\b((?:{_MONTHS}) \d{{1,2}}, \d{{4}})\b"), "%B %d, %Y"),
+    (re.compile(r"\b(\d{1,2}/\d{1,2}/\d{4})\b"), "%m/%d/%Y"),
+)
+_EFFECTIVE = re.compile(r"\beffective(?: date)?\s*(?:as of|on|from)?\s*:?\s*", re.IGNORECASE)
+
+
+def find_effective_date(text: str) -> str:
+    """The ISO date that follows the first 'Effective …' in text, or ''."""
+    for match in _EFFECTIVE.finditer(text):
+        tail = text[match.end() : match.end() + 40]
+        for pattern, fmt in _DATE_PATTERNS:
+            found = pattern.match(tail)
+            if found:
+                try:
+                    return datetime.strptime(found.group(1), fmt).date().isoformat()
+                except ValueError:
+                    continue
+    return ""
+
+
+_VERSION = re.compile(r"\b(?:version|v)\s?(\d+(?:\.\d+){0,3})\b", re.IGNORECASE)
+
+
+def find_version(text: str) -> str:
+    found = _VERSION.search(text)
+    return found.group(1) if found else ""

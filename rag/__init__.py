@@ -1,0 +1,1 @@
+"""Retrieval and answer composition for benefits-qa: question in, cited Answer out."""

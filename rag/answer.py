@@ -1,0 +1,61 @@
+"""The assistant: question in, cited extractive Answer out. Heavy parts load once, lazily."""
+from __future__ import annotations
+
+import numpy as np
+
+from rag.compose import ScoredSentence, compose_answer
+from rag.config import Settings
+from rag.embed import Embedder
+from rag.errors import BenefitsQAError
+from rag.glossary import Glossary
+from rag.index import IndexStore
+from rag.lexical import content_terms
+from rag.prompts import read_raw, render
+from rag.retrieve import HybridRetriever, Retrieval
+from rag.types import Answer
+
+# Fragments shorter than this (a lone table cell, "Yes.") cannot stand alone as an answer.
+_MIN_SENTENCE_WORDS = 3
+MAX_QUESTION_CHARS = 2000
+
+
+class Assistant:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.store = IndexStore(settings)
+        self.embedder = embedder or Embedder(settings)
+        self.glossary = Glossary.parse(read_raw(settings, "glossary.tsv"))
+        self.retriever = HybridRetriever(self.store, self.embedder, self.glossary, settings)
+
+    def ask(self, question: str) -> Answer:
+        question = " ".join(question.split())
+        if not question:
+            raise BenefitsQAError("The question is empty: type what you want to know.")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise BenefitsQAError(f"The question is over {MAX_QUESTION_CHARS} characters: shorten it to the point you need answered.")
+        retrieval = self.retriever.retrieve(question)
+        candidates = self.score_sentences(retrieval)
+        return compose_answer(candidates, self.settings.abstain_threshold,
+                              self.settings.max_answer_sentences, render(self.settings, "abstain.md"))
+
+    def score_sentences(self, retrieval: Retrieval) -> list[ScoredSentence]:
+        """Every sentence of the retrieved chunks, scored against the question."""
+        slots, texts = [], []
+        for rank, scored in enumerate(retrieval.chunks):
+            chunk = scored.chunk
+            for i, sentence in enumerate(chunk.sentences):
+                if len(sentence.split()) >= _MIN_SENTENCE_WORDS:
+                    slots.append((rank, chunk, i))
+                    # The section heading gives a bare sentence its subject ("Waiting period: …").
+                    texts.append(f"{chunk.section}: {sentence}" if chunk.section else sentence)
+        if not texts:
+            return []
+        vectors = self.embedder.embed(texts)
+        similarities = vectors @ np.asarray(retrieval.query_vector)
+        question_terms = content_terms(retrieval.expanded_query)
+        out = []
+        for (rank, chunk, i), text, similarity in zip(slots, texts, similarities):
+            overlap = len(question_terms & content_terms(text)) / len(question_terms) if question_terms else 0.0
+            out.append(ScoredSentence(chunk=chunk, chunk_rank=rank, index=i,
+                                      similarity=float(similarity), overlap=overlap))
+        return out

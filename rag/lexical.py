@@ -1,0 +1,66 @@
+"""BM25 over the live chunks (bm25s), for the exact words dense retrieval misses: 'COBRA', '401(k)'."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from rag.types import Chunk
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer  # PyStemmer: "eligible" and "eligibility" meet
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]):
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
+
+
+class LexicalIndex:
+    def __init__(self, chunks: list[Chunk]):
+        import bm25s
+
+        self.chunks = chunks
+        self._retriever = bm25s.BM25()
+        if chunks:
+            texts = [f"{c.title} {c.section} {c.text}" for c in chunks]
+            self._retriever.index(tokenize(texts), show_progress=False)
+
+    def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
+        if not self.chunks:
+            return []
+        query_tokens = tokenize([query])
+        if not query_tokens.ids or not query_tokens.ids[0]:
+            return []
+        k = min(k, len(self.chunks))
+        results, scores = self._retriever.retrieve(_as_strings(query_tokens), k=k, show_progress=False)
+        return [(self.chunks[int(i)], float(s)) for i, s in zip(results[0], scores[0]) if s > 0]
+
+
+def _as_strings(tokenized) -> list[list[str]]:
+    vocab = {i: w for w, i in tokenized.vocab.items()}
+    return [[vocab[i] for i in ids] for ids in tokenized.ids]
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    # bm25s's list is short; questions also carry these words, which say nothing about the topic.
+    question_words = {"what", "how", "when", "who", "whom", "which", "why", "do", "does", "did", "can",
+                      "could", "would", "should", "i", "im", "my", "me", "we", "our", "us", "you", "your",
+                      "get", "am", "much", "many", "any", "about", "have", "has", "from", "so", "will"}
+    return frozenset(STOPWORDS_EN) | question_words
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed words of a text without stopwords: what 'the same words' means for overlap."""
+    import re
+
+    words = [w for w in re.findall(r"\w\w+", text.lower()) if w not in _stopwords()]
+    return set(_stemmer().stemWords(words))

@@ -1,0 +1,24 @@
+"""Read the editable text files in prompts/ and fill their {placeholders} from settings."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from rag.config import Settings
+from rag.errors import ConfigError
+
+
+@lru_cache(maxsize=64)
+def _read(path: Path) -> str:
+    if not path.exists():
+        raise ConfigError(f"Missing prompt file {path}; restore it or point BENEFITS_QA_PROMPTS at a folder that has it.")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def render(settings: Settings, name: str) -> str:
+    values = {"hr_contact": settings.hr_contact, "eap_line": settings.eap_line}
+    return _read(Path(settings.prompts_dir) / name).format_map(values)
+
+
+def read_raw(settings: Settings, name: str) -> str:
+    return _read(Path(settings.prompts_dir) / name)

@@ -1,0 +1,48 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 candidates, fused by reciprocal rank fusion."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.types import Chunk, ScoredChunk
+
+
+def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
+    """score(id) = Σ 1 / (k + rank) over the rankings it appears in (rank from 1)."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return scores
+
+
+@dataclass
+class Retrieval:
+    """What retrieval hands to composition: the fused chunks and the question's vector."""
+
+    chunks: list[ScoredChunk]
+    query_vector: np.ndarray
+    expanded_query: str
+
+
+class HybridRetriever:
+    def __init__(self, store, embedder, glossary, settings):
+        self.store, self.embedder, self.glossary, self.settings = store, embedder, glossary, settings
+
+    def retrieve(self, question: str) -> Retrieval:
+        settings = self.settings
+        ledger = self.store.ledger()
+        expanded = self.glossary.expand(question)
+        query_vector = self.embedder.embed([expanded])[0]
+        dense = self.store.dense_search(query_vector, settings.retrieve_k, ledger.live_hashes)
+        lexical = self.store.lexical(ledger).search(expanded, settings.retrieve_k)
+        by_id: dict[str, Chunk] = {c.id: c for c, _ in dense}
+        by_id.update({c.id: c for c, _ in lexical})
+        similarity = {c.id: s for c, s in dense}
+        fused = reciprocal_rank_fusion([[c.id for c, _ in dense], [c.id for c, _ in lexical]],
+                                       k=settings.rrf_k)
+        ranked = sorted(fused, key=lambda i: (-fused[i], i))[: settings.context_k]
+        return Retrieval(
+            chunks=[ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked],
+            query_vector=query_vector, expanded_query=expanded)

@@ -1,0 +1,86 @@
+"""The typed data that flows between stages: ParsedDocument → Chunk → ScoredChunk → Answer."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of text under one heading on one page (page is None for HTML and text files)."""
+
+    heading: str
+    text: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """What a parser makes of one file: its title, version facts and its sections in order."""
+
+    source: str  # file name relative to the ingested folder, e.g. "short-term-disability-plan.pdf"
+    title: str
+    sections: tuple[Section, ...]
+    kind: str  # pdf | html | text
+    version: str = ""
+    effective_date: str = ""  # ISO date when the document states one
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable unit: whole sentences from one section of one page, within the token budget."""
+
+    id: str
+    doc_hash: str  # content hash of the document file: the version of the document this came from
+    source: str
+    title: str
+    section: str
+    page: int | None
+    sentences: tuple[str, ...]
+    ordinal: int  # position in the document, for reading order
+    effective_date: str = ""
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+    def embedding_text(self) -> str:
+        """What gets embedded: the text with a short 'title › section' context prefix."""
+        context = " › ".join(p for p in (self.title, self.section) if p)
+        return f"{context}\n{self.text}" if context else self.text
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    chunk: Chunk
+    score: float  # fused (RRF) score
+    dense_similarity: float = 0.0  # cosine similarity of question and chunk, 0 if not a dense hit
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    title: str
+    source: str
+    page: int | None
+    section: str
+    snippet: str
+    score: float
+
+    def label(self) -> str:
+        where = f"p. {self.page}" if self.page is not None else "web page"
+        return f"{self.title}, {where}" + (f", {self.section}" if self.section else "")
+
+
+@dataclass
+class Answer:
+    text: str  # sentences each ending with its citation marker [n]
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    confidence: float = 0.0  # best evidence similarity, the number the abstention threshold is compared to
+
+    def to_json(self) -> dict:
+        return {
+            "answer": self.text,
+            "citations": [asdict(c) for c in self.citations],
+            "abstained": self.abstained,
+        }

@@ -1,0 +1,65 @@
+"""Shared fixtures. Every test gets its own index folder, so no test touches a developer's index."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+@pytest.fixture(autouse=True)
+def isolated_index(tmp_path, monkeypatch):
+    index = tmp_path / "index"
+    monkeypatch.setenv("BENEFITS_QA_INDEX", str(index))
+    return index
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from rag.config import load_settings
+    from rag.embed import Embedder
+
+    return Embedder(load_settings())
+
+
+@pytest.fixture(scope="session")
+def token_counter():
+    from rag.config import load_settings
+    from rag.embed import TokenCounter
+
+    return TokenCounter(load_settings().embed_model_path)
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory):
+    """The default corpus ingested once for the whole run (real PDFs, model and Chroma)."""
+    from ingest.pipeline import run_ingest
+    from rag.config import load_settings
+
+    index = tmp_path_factory.mktemp("corpus-index")
+    report = run_ingest([CORPUS], load_settings(index_dir=index))
+    assert report.ok, [f for f in report.files if f.status == "failed"]
+    return index
+
+
+@pytest.fixture(scope="session")
+def assistant(corpus_index, embedder):
+    from rag.answer import Assistant
+    from rag.config import load_settings
+
+    return Assistant(load_settings(index_dir=corpus_index), embedder=embedder)
+
+
+@pytest.fixture
+def corpus_copy(tmp_path):
+    """A writable copy of the default corpus, for tests that change files."""
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target, ignore=shutil.ignore_patterns("src"))
+    return target
