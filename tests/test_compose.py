@@ -1,0 +1,65 @@
+"""Sentence selection, ordering, citation numbering and abstention, on typed data (no model)."""
+from rag.compose import ScoredSentence, compose_answer, select_sentences
+from rag.types import Chunk
+
+ABSTAIN = "Not covered; ask HR."
+
+
+def chunk(cid, sentences, source="plan.pdf", page=1, section="Waiting period", ordinal=0):
+    return Chunk(id=cid, doc_hash="h" + cid, source=source, title="Plan", section=section, page=page,
+                 sentences=tuple(sentences), ordinal=ordinal)
+
+
+def test_abstains_below_threshold_with_no_citations():
+    c = chunk("a", ["The cafeteria is on floor 2."])
+    answer = compose_answer([ScoredSentence(c, 0, 0, similarity=0.2, overlap=0.0)], 0.45, 4, ABSTAIN)
+    assert answer.abstained and answer.text == ABSTAIN and answer.citations == []
+    assert answer.confidence == 0.2
+
+
+def test_abstains_when_nothing_retrieved():
+    answer = compose_answer([], 0.45, 4, ABSTAIN)
+    assert answer.abstained and answer.confidence == 0.0
+
+
+def test_best_sentence_first_and_each_sentence_cited():
+    a = chunk("a", ["Intro sentence here.", "The waiting period is 7 days."], page=3)
+    b = chunk("b", ["Benefits are 60% of pay."], page=4, section="Benefit amount")
+    cands = [ScoredSentence(a, 1, 0, 0.30, 0.0), ScoredSentence(a, 1, 1, 0.80, 0.5),
+             ScoredSentence(b, 0, 0, 0.72, 0.2)]
+    answer = compose_answer(cands, 0.45, 4, ABSTAIN)
+    assert not answer.abstained
+    assert answer.text.startswith("The waiting period is 7 days. [1]")
+    assert "Benefits are 60% of pay. [2]" in answer.text
+    assert "Intro sentence" not in answer.text  # far below the margin
+    assert [c.page for c in answer.citations] == [3, 4]
+    assert answer.citations[0].snippet == "The waiting period is 7 days."
+
+
+def test_sentences_from_one_place_share_a_citation_in_reading_order():
+    a = chunk("a", ["First rule applies.", "Second rule applies too."])
+    cands = [ScoredSentence(a, 0, 1, 0.80, 0.0), ScoredSentence(a, 0, 0, 0.78, 0.0)]
+    answer = compose_answer(cands, 0.45, 4, ABSTAIN)
+    assert answer.text == "First rule applies. [1] Second rule applies too. [1]"
+    assert len(answer.citations) == 1
+
+
+def test_near_duplicates_are_quoted_once():
+    a = chunk("a", ["You may take 12 weeks of FMLA leave per year."], source="policy.pdf")
+    b = chunk("b", ["You may take 12 weeks of FMLA leave per year!"], source="faq.html", page=None)
+    cands = [ScoredSentence(a, 0, 0, 0.9, 0.5), ScoredSentence(b, 1, 0, 0.89, 0.5)]
+    answer = compose_answer(cands, 0.45, 4, ABSTAIN)
+    assert answer.text.count("12 weeks") == 1 and len(answer.citations) == 1
+
+
+def test_sentence_leaning_back_brings_its_antecedent():
+    a = chunk("a", ["Part-time staff get 50% of pay.", "This lasts up to 13 weeks."])
+    cands = [ScoredSentence(a, 0, 1, 0.8, 0.5), ScoredSentence(a, 0, 0, 0.5, 0.0)]
+    chosen = select_sentences(cands, 4)
+    assert {c.index for c in chosen} == {0, 1}
+
+
+def test_max_sentences_is_respected():
+    a = chunk("a", [f"Rule number {i} is here." for i in range(10)])
+    cands = [ScoredSentence(a, 0, i, 0.8 - i * 0.001, 0.0) for i in range(10)]
+    assert len(select_sentences(cands, 3)) == 3

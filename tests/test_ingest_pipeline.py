@@ -1,0 +1,102 @@
+"""Ingest runs against a real Chroma and the real model: add, skip, update, remove, rename, fail."""
+import pytest
+
+from ingest.pipeline import run_ingest
+from rag.config import load_settings
+from rag.index import IndexStore
+from tests.pdf_factory import make_policy_pdf
+
+
+def write_policy(folder, name, weeks):
+    return make_policy_pdf(folder / name, "Bereavement Policy",
+                           [[("1. Leave", f"Employees receive {weeks} paid days of bereavement leave.")]])
+
+
+@pytest.fixture
+def docs(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    write_policy(folder, "bereavement.pdf", 5)
+    (folder / "faq.html").write_text("<html><title>FAQ</title><body><h2>Can I carry over PTO?</h2>"
+                                     "<p>Up to 40 hours of PTO carry over each year.</p></body></html>")
+    return folder
+
+
+def statuses(report):
+    return {f.source: f.status for f in report.files}
+
+
+def live_texts(settings):
+    store = IndexStore(settings)
+    return sorted(c.text for c in store.live_chunks(store.ledger().live_hashes))
+
+
+def test_first_run_adds_then_rerun_skips(docs):
+    settings = load_settings()
+    first = run_ingest([docs], settings)
+    assert statuses(first) == {"bereavement.pdf": "added", "faq.html": "added"} and first.ok
+    second = run_ingest([docs], settings)
+    assert statuses(second) == {"bereavement.pdf": "unchanged", "faq.html": "unchanged"}
+    assert second.live_chunks == first.live_chunks
+
+
+def test_changed_document_replaces_all_its_chunks(docs):
+    settings = load_settings()
+    run_ingest([docs], settings)
+    write_policy(docs, "bereavement.pdf", 7)
+    report = run_ingest([docs], settings)
+    assert statuses(report)["bereavement.pdf"] == "updated"
+    texts = " ".join(live_texts(settings))
+    assert "7 paid days" in texts and "5 paid days" not in texts
+    store = IndexStore(settings)
+    assert store.stored_doc_hashes() == store.ledger().live_hashes  # old version's chunks deleted
+
+
+def test_removed_document_disappears(docs):
+    settings = load_settings()
+    run_ingest([docs], settings)
+    (docs / "faq.html").unlink()
+    report = run_ingest([docs], settings)
+    assert statuses(report)["faq.html"] == "removed"
+    assert not any("carry over" in t for t in live_texts(settings))
+    assert set(IndexStore(settings).ledger().documents) == {"bereavement.pdf"}
+
+
+def test_renamed_document_is_not_re_embedded(docs):
+    settings = load_settings()
+    run_ingest([docs], settings)
+    (docs / "bereavement.pdf").rename(docs / "bereavement-policy.pdf")
+    report = run_ingest([docs], settings)
+    assert statuses(report) == {"bereavement-policy.pdf": "renamed", "faq.html": "unchanged"}
+    store = IndexStore(settings)
+    sources = {c.source for c in store.live_chunks(store.ledger().live_hashes)}
+    assert sources == {"bereavement-policy.pdf", "faq.html"}
+
+
+def test_bad_file_is_reported_and_loses_nothing(docs):
+    settings = load_settings()
+    run_ingest([docs], settings)
+    before = live_texts(settings)
+    (docs / "bereavement.pdf").write_bytes(b"%PDF-1.4 truncated")
+    (docs / "zero.pdf").write_bytes(b"")
+    report = run_ingest([docs], settings)
+    assert not report.ok
+    failed = {f.source: f for f in report.files if f.status == "failed"}
+    assert set(failed) == {"bereavement.pdf", "zero.pdf"}
+    assert "empty" in failed["zero.pdf"].reason and failed["bereavement.pdf"].hint
+    assert live_texts(settings) == before  # the good old version is still answered from
+
+
+def test_dry_run_writes_nothing(docs):
+    settings = load_settings()
+    report = run_ingest([docs], settings, dry_run=True)
+    assert statuses(report) == {"bereavement.pdf": "added", "faq.html": "added"}
+    assert IndexStore(settings, create=True).ledger().documents == {}
+
+
+def test_ignore_file_keeps_sources_out(docs):
+    (docs / "src").mkdir()
+    (docs / "src" / "draft.txt").write_text("Draft text that is not a policy.")
+    (docs / ".ingestignore").write_text("# sources\nsrc/\n")
+    report = run_ingest([docs], load_settings())
+    assert "src/draft.txt" not in statuses(report)

@@ -1,0 +1,15 @@
+"""Document text renders as inert text: no links, images, HTML or math in the chat."""
+from rag.render import answer_markdown, escape_markdown
+from rag.types import Answer
+
+
+def test_markdown_controls_are_escaped():
+    hostile = "![x](http://evil/img.png) [click](javascript:alert(1)) <script>alert(1)</script> $x$ *b*"
+    escaped = escape_markdown(hostile)
+    for raw in ("![", "](", "<script>", "$x$", "*b*"):
+        assert raw not in escaped
+
+
+def test_citation_markers_stay_readable():
+    md = answer_markdown(Answer(text="Pay is 60% of base. [1]\n\nSee the plan. [2]"))
+    assert "**[1]**" in md and "**[2]**" in md and "60%" in md

@@ -1,0 +1,33 @@
+"""Reciprocal rank fusion and acronym expansion: pure functions."""
+from rag.glossary import Glossary
+from rag.retrieve import reciprocal_rank_fusion
+
+GLOSSARY = Glossary.parse("# comment\nSTD\tshort-term disability\nUI\tunemployment insurance\n"
+                          "COBRA\tcontinuation coverage\n")
+
+
+def test_rrf_rewards_agreement_between_rankings():
+    scores = reciprocal_rank_fusion([["a", "b", "c"], ["b", "d"]], k=60)
+    assert max(scores, key=scores.get) == "b"
+    assert scores["a"] == 1 / 61 and scores["d"] == 1 / 62
+
+
+def test_rrf_of_nothing_is_empty():
+    assert reciprocal_rank_fusion([[], []]) == {}
+
+
+def test_acronym_gets_its_expansion_and_back():
+    assert GLOSSARY.expansions("Is depression covered by STD?") == ["short-term disability"]
+    assert GLOSSARY.expansions("how do i claim short term disability") == ["STD"]
+    assert GLOSSARY.expansions("what does std pay") == ["short-term disability"]
+
+
+def test_short_acronyms_only_match_in_capitals():
+    assert GLOSSARY.expansions("Can I file for UI?") == ["unemployment insurance"]
+    assert GLOSSARY.expansions("the ui of the portal is slow") == []
+
+
+def test_no_expansion_when_both_forms_present_or_none():
+    assert GLOSSARY.expansions("STD (short-term disability) rules") == []
+    assert GLOSSARY.expand("What is the cafeteria menu?") == "What is the cafeteria menu?"
+    assert GLOSSARY.expand("COBRA cost") == "COBRA cost (continuation coverage)"
