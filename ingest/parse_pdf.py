@@ -15,7 +15,8 @@ _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$", re.IGNOR
 _DIGITS = re.compile(r"\d+")
 # Headings are short; a longer bold line is emphasis inside a paragraph.
 _MAX_HEADING_CHARS = 120
-_BULLET = re.compile(r"^([•▪◦·\-–*]|\(?[a-z0-9]{1,2}[.)])\s+")
+_BULLET_GLYPHS = "•▪◦·‣\uf0b7\x7f"  # pypdf reads Helvetica's bullet as \x7f
+_BULLET = re.compile(rf"^([{_BULLET_GLYPHS}\-–*]|\(?[a-z0-9]{{1,2}}[.)])\s+")
 
 
 def _signature(line: str) -> str:
@@ -69,13 +70,15 @@ def _paragraphs(lines: list[str]) -> list[str]:
     full = widths[int(len(widths) * 0.9)] if widths else 0  # a typical full line's length
     paragraphs, current = [], []
     for line in lines:
-        text = clean(line)
+        raw = line.strip()
+        bullet = bool(_BULLET.match(raw))
+        text = clean(raw.lstrip(_BULLET_GLYPHS) if raw[:1] in _BULLET_GLYPHS else raw)
         if not text:
             if current:
                 paragraphs.append(" ".join(current))
                 current = []
             continue
-        if _BULLET.match(text) and current:
+        if bullet and current:
             paragraphs.append(" ".join(current))
             current = []
         if current and current[-1].endswith("-") and text[:1].islower():

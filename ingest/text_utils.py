@@ -6,11 +6,12 @@ from datetime import datetime
 from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\ufffd]")
 
 
 def clean(text: str) -> str:
-    """Collapse all whitespace (including newlines and NBSP) to single spaces."""
-    return _SPACE.sub(" ", text.replace("\u00ad", "")).strip()
+    """Collapse all whitespace (including newlines and NBSP) to single spaces; drop control characters."""
+    return _SPACE.sub(" ", _CONTROL.sub(" ", text)).strip()
 
 
 @lru_cache(maxsize=1)

@@ -28,6 +28,10 @@ class Assistant:
         self.retriever = HybridRetriever(self.store, self.embedder, self.glossary, settings)
 
     def ask(self, question: str) -> Answer:
+        return self.ask_with_evidence(question)[0]
+
+    def ask_with_evidence(self, question: str) -> tuple[Answer, Retrieval]:
+        """The answer and the retrieval behind it (the evaluation scores both)."""
         question = " ".join(question.split())
         if not question:
             raise BenefitsQAError("The question is empty: type what you want to know.")
@@ -35,8 +39,9 @@ class Assistant:
             raise BenefitsQAError(f"The question is over {MAX_QUESTION_CHARS} characters: shorten it to the point you need answered.")
         retrieval = self.retriever.retrieve(question)
         candidates = self.score_sentences(retrieval)
-        return compose_answer(candidates, self.settings.abstain_threshold,
-                              self.settings.max_answer_sentences, render(self.settings, "abstain.md"))
+        answer = compose_answer(candidates, self.settings.abstain_threshold,
+                                self.settings.max_answer_sentences, render(self.settings, "abstain.md"))
+        return answer, retrieval
 
     def score_sentences(self, retrieval: Retrieval) -> list[ScoredSentence]:
         """Every sentence of the retrieved chunks, scored against the question."""

@@ -99,6 +99,54 @@ def cmd_status(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from rag import evaluate
+    from rag.answer import Assistant
+    from rag.config import PROJECT_ROOT
+
+    path = Path(args.questions or PROJECT_ROOT / "tests" / "eval" / "questions.jsonl")
+    questions = evaluate.load_questions(path)
+    assistant = Assistant(_settings(args))
+    assistant.ask("warm-up")  # load the model before timing
+    report = evaluate.score(evaluate.run(assistant, questions))
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2))
+        return 0
+    rows = [("questions", report.questions), ("answerable / unanswerable", f"{report.answerable} / {report.unanswerable}"),
+            ("hit@1", report.hit_at_1), ("hit@5", report.hit_at_5), ("MRR", report.mrr),
+            ("citation precision", report.citation_precision), ("key-fact recall", report.key_fact_recall),
+            ("abstention precision", report.abstention_precision), ("abstention recall", report.abstention_recall),
+            ("latency p50 (ms)", report.latency_p50_ms), ("latency p95 (ms)", report.latency_p95_ms)]
+    print(f"Evaluation of {path}")
+    for name, value in rows:
+        print(f"  {name:<28} {value}")
+    if report.failures:
+        print(f"  {len(report.failures)} questions not perfect (see --json for the list)")
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from rag import evaluate
+    from rag.answer import Assistant
+    from rag.config import PROJECT_ROOT
+
+    path = Path(args.questions or PROJECT_ROOT / "tests" / "eval" / "calibration.jsonl")
+    questions = evaluate.load_questions(path)
+    outcomes = evaluate.run(Assistant(_settings(args)), questions)
+    threshold = evaluate.best_threshold([o.confidence for o in outcomes], [o.question.answerable for o in outcomes])
+    result = {"questions": len(questions), "threshold": threshold,
+              "answerable_confidence_min": round(min((o.confidence for o in outcomes if o.question.answerable), default=0), 4),
+              "unanswerable_confidence_max": round(max((o.confidence for o in outcomes if not o.question.answerable), default=0), 4)}
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"Suggested abstention threshold: {threshold} (from {len(questions)} questions in {path}).")
+        print(f"Lowest answerable confidence {result['answerable_confidence_min']}, "
+              f"highest unanswerable {result['unanswerable_confidence_max']}.")
+        print(f"Use it with BENEFITS_QA_ABSTAIN_THRESHOLD={threshold}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="benefits-qa", description=(
         "Answers benefits and HR-process questions from your employer's policy documents, with citations."))
@@ -119,6 +167,18 @@ def build_parser() -> argparse.ArgumentParser:
     index_flag(p)
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="grade answers on a question file (hit@k, MRR, key facts, abstention)")
+    p.add_argument("--questions", metavar="FILE", help="JSON Lines questions (default: tests/eval/questions.jsonl)")
+    index_flag(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="suggest the abstention threshold from a question file")
+    p.add_argument("--questions", metavar="FILE", help="JSON Lines questions (default: tests/eval/calibration.jsonl)")
+    index_flag(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("status", help="list the documents that are live in the index")
     index_flag(p)

@@ -46,6 +46,8 @@ def _words(text: str) -> set[str]:
 
 
 def _duplicate(a: str, b: str) -> bool:
+    if set(re.findall(r"\d+", a)) != set(re.findall(r"\d+", b)):
+        return False  # "5 days for a parent" and "3 days for a cousin" are different rules
     wa, wb = _words(a), _words(b)
     if not wa or not wb:
         return a == b

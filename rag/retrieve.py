@@ -21,9 +21,15 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, 
 class Retrieval:
     """What retrieval hands to composition: the fused chunks and the question's vector."""
 
-    chunks: list[ScoredChunk]
+    ranked: list[ScoredChunk]  # every fused candidate, best first
     query_vector: np.ndarray
     expanded_query: str
+    context_k: int
+
+    @property
+    def chunks(self) -> list[ScoredChunk]:
+        """The top of the ranking, handed to the composer."""
+        return self.ranked[: self.context_k]
 
 
 class HybridRetriever:
@@ -42,7 +48,7 @@ class HybridRetriever:
         similarity = {c.id: s for c, s in dense}
         fused = reciprocal_rank_fusion([[c.id for c, _ in dense], [c.id for c, _ in lexical]],
                                        k=settings.rrf_k)
-        ranked = sorted(fused, key=lambda i: (-fused[i], i))[: settings.context_k]
+        ranked = sorted(fused, key=lambda i: (-fused[i], i))
         return Retrieval(
-            chunks=[ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked],
-            query_vector=query_vector, expanded_query=expanded)
+            ranked=[ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked],
+            query_vector=query_vector, expanded_query=expanded, context_k=settings.context_k)

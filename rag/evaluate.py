@@ -1,0 +1,175 @@
+"""Grade the real pipeline on a question file (JSON Lines) and calibrate the abstention threshold.
+
+A question: {"id", "question", "answerable", "expected_sources": [{"source", "page"}], "must_include"}.
+A source matches a retrieved or cited place on file name and page; page null matches any page.
+Metrics are pure functions of typed records, so they are tested without a model.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rag.errors import BenefitsQAError
+
+RANK_DEPTH = 10  # distinct pages considered for MRR; hit@k uses the first k of them
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    answerable: bool
+    expected_sources: tuple[tuple[str, int | None], ...] = ()
+    must_include: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the pipeline did with one question."""
+
+    question: Question
+    ranked_pages: tuple[tuple[str, int | None], ...]  # distinct (source, page), retrieval order
+    cited_pages: tuple[tuple[str, int | None], ...]
+    answer_text: str
+    abstained: bool
+    confidence: float
+    seconds: float
+
+
+def load_questions(path: Path) -> list[Question]:
+    questions = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            questions.append(Question(
+                id=str(raw["id"]), question=raw["question"], answerable=bool(raw["answerable"]),
+                expected_sources=tuple((s["source"], s.get("page")) for s in raw.get("expected_sources", [])),
+                must_include=tuple(raw.get("must_include", []))))
+        except (json.JSONDecodeError, KeyError, TypeError) as err:
+            raise BenefitsQAError(f"{path}, line {number}: not a valid question ({err}); "
+                                  "each line needs id, question, answerable, expected_sources, must_include.") from None
+    if not questions:
+        raise BenefitsQAError(f"{path} holds no questions.")
+    return questions
+
+
+def _matches(place: tuple[str, int | None], expected: tuple[tuple[str, int | None], ...]) -> bool:
+    source, page = place
+    return any(source == e_source and (e_page is None or e_page == page) for e_source, e_page in expected)
+
+
+def first_hit_rank(outcome: Outcome) -> int | None:
+    for rank, place in enumerate(outcome.ranked_pages[:RANK_DEPTH], start=1):
+        if _matches(place, outcome.question.expected_sources):
+            return rank
+    return None
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q
+    low, high = int(position), min(int(position) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass
+class EvalReport:
+    questions: int
+    answerable: int
+    unanswerable: int
+    hit_at_1: float
+    hit_at_5: float
+    mrr: float
+    citation_precision: float
+    key_fact_recall: float
+    abstention_precision: float
+    abstention_recall: float
+    latency_p50_ms: float
+    latency_p95_ms: float
+    failures: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def score(outcomes: list[Outcome]) -> EvalReport:
+    answerable = [o for o in outcomes if o.question.answerable and o.question.expected_sources]
+    unanswerable = [o for o in outcomes if not o.question.answerable]
+    ranks = [first_hit_rank(o) for o in answerable]
+    cited = [place for o in answerable if not o.abstained for place in o.cited_pages]
+    cited_ok = [place for o in answerable if not o.abstained for place in o.cited_pages
+                if _matches(place, o.question.expected_sources)]
+    facts = [(o, fact) for o in outcomes if o.question.answerable for fact in o.question.must_include]
+    found = [1 for o, fact in facts if fact.lower() in o.answer_text.lower()]
+    abstained = [o for o in outcomes if o.abstained]
+
+    def ratio(part, whole):
+        return round(len(part) / len(whole), 4) if whole else 1.0
+
+    failures = []
+    for o, rank in zip(answerable, ranks):
+        missing = [f for f in o.question.must_include if f.lower() not in o.answer_text.lower()]
+        if rank is None or rank > 1 or missing or o.abstained:
+            failures.append({"id": o.question.id, "rank": rank, "abstained": o.abstained,
+                             "missing_facts": missing, "confidence": round(o.confidence, 3)})
+    failures += [{"id": o.question.id, "answered_unanswerable": True, "confidence": round(o.confidence, 3)}
+                 for o in unanswerable if not o.abstained]
+    latencies = [o.seconds * 1000 for o in outcomes]
+    return EvalReport(
+        questions=len(outcomes), answerable=len(answerable), unanswerable=len(unanswerable),
+        hit_at_1=ratio([r for r in ranks if r == 1], ranks),
+        hit_at_5=ratio([r for r in ranks if r is not None and r <= 5], ranks),
+        mrr=round(statistics.fmean([1 / r if r else 0.0 for r in ranks]), 4) if ranks else 0.0,
+        citation_precision=ratio(cited_ok, cited),
+        key_fact_recall=ratio(found, facts),
+        abstention_precision=ratio([o for o in abstained if not o.question.answerable], abstained),
+        abstention_recall=ratio([o for o in unanswerable if o.abstained], unanswerable),
+        latency_p50_ms=round(percentile(latencies, 0.5), 1),
+        latency_p95_ms=round(percentile(latencies, 0.95), 1),
+        failures=failures)
+
+
+def best_threshold(confidences: list[float], answerable: list[bool]) -> float:
+    """The cut between answerable and unanswerable confidences with the best balanced accuracy;
+    among equally good cuts, the midpoint of the widest gap (the most room on both sides)."""
+    points = sorted(set(confidences))
+    cuts = [(a + b) / 2 for a, b in zip(points, points[1:])] or points
+    pos = [c for c, a in zip(confidences, answerable) if a]
+    neg = [c for c, a in zip(confidences, answerable) if not a]
+
+    def balanced(cut):
+        tpr = sum(c >= cut for c in pos) / len(pos) if pos else 1.0
+        tnr = sum(c < cut for c in neg) / len(neg) if neg else 1.0
+        return (tpr + tnr) / 2
+
+    best = max(balanced(c) for c in cuts)
+    ties = [c for c in cuts if balanced(c) == best]
+    return round(statistics.median(ties), 4)
+
+
+def run(assistant, questions: list[Question], progress=None) -> list[Outcome]:
+    outcomes = []
+    for number, q in enumerate(questions):
+        started = time.perf_counter()
+        answer, retrieval = assistant.ask_with_evidence(q.question)
+        seconds = time.perf_counter() - started
+        ranked: list[tuple[str, int | None]] = []
+        for scored in retrieval.ranked:
+            place = (scored.chunk.source, scored.chunk.page)
+            if place not in ranked:
+                ranked.append(place)
+        outcomes.append(Outcome(
+            question=q, ranked_pages=tuple(ranked),
+            cited_pages=tuple((c.source, c.page) for c in answer.citations),
+            answer_text=answer.text, abstained=answer.abstained, confidence=answer.confidence,
+            seconds=seconds))
+        if progress:
+            progress(number + 1, len(questions))
+    return outcomes

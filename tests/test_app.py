@@ -1,0 +1,67 @@
+"""The chat app through streamlit.testing.v1.AppTest (no browser): index check, ask, cite, reset."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 120  # the first run loads the embedding model
+
+
+@pytest.fixture
+def app(corpus_index, monkeypatch):
+    monkeypatch.setenv("BENEFITS_QA_INDEX", str(corpus_index))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def assistant_markdown(at) -> str:
+    return "\n".join(md.value for msg in at.chat_message if msg.name == "assistant" for md in msg.markdown)
+
+
+def test_without_an_index_the_app_explains_how_to_build_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("BENEFITS_QA_INDEX", str(tmp_path / "none"))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert any("benefits-qa ingest" in info.value for info in at.info)
+
+
+def test_question_gets_a_cited_answer(app):
+    app.chat_input(key="question").set_value("How long is the waiting period for short-term disability?").run()
+    assert not app.exception
+    text = assistant_markdown(app)
+    assert "**[1]**" in text and "7 consecutive calendar days" in text
+    labels = [e.label for e in app.expander]
+    assert labels and "Short" in labels[0] and "p\\. " in labels[0]
+    assert len(app.chat_message) == 2
+
+
+def test_starter_topic_asks_its_question(app):
+    app.button(key="starter-Severance").click().run()
+    assert not app.exception
+    assert [m.name for m in app.chat_message] == ["user", "assistant"]
+    assert "**[1]**" in assistant_markdown(app)
+
+
+def test_uncovered_question_abstains(app):
+    app.chat_input(key="question").set_value("What is the cafeteria menu on Friday?").run()
+    assert "don't cover" in assistant_markdown(app)
+    assert not app.expander
+
+
+def test_page_viewer_and_new_conversation(app):
+    app.chat_input(key="question").set_value("How many weeks of FMLA leave can I take?").run()
+    toggles = [t for t in app.toggle if t.key.startswith("page-")]
+    assert toggles
+    toggles[0].set_value(True).run()
+    assert not app.exception and len(app.get("imgs")) == 1
+    app.button(key="new-conversation").click().run()
+    assert not app.exception and len(app.chat_message) == 0
+
+
+def test_two_sessions_never_share_a_conversation(app, corpus_index):
+    app.chat_input(key="question").set_value("How is severance pay calculated?").run()
+    other = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert len(app.chat_message) == 2 and len(other.chat_message) == 0

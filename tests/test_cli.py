@@ -1,0 +1,79 @@
+"""The `benefits-qa` command as users and scripts call it: JSON contract, abstention, errors."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import CORPUS, ROOT
+
+CLI = [sys.executable, "-m", "rag.cli"]
+
+
+def run_cli(*args, index=None):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    if index is not None:
+        env["BENEFITS_QA_INDEX"] = str(index)
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+
+
+def test_help_is_instant_and_does_not_load_torch():
+    code = ("import sys; from rag.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print('HEAVY' if {'torch', 'chromadb', 'llama_index.core'} & set(sys.modules) else 'LIGHT')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip().endswith("LIGHT")
+    assert "ingest" in out.stdout and "ask" in out.stdout and "eval" in out.stdout
+
+
+def test_ask_json_contract_and_waiting_period_citation(corpus_index):
+    result = run_cli("ask", "--json", "How long is the waiting period for short-term disability?", index=corpus_index)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"answer", "citations", "abstained"}
+    assert data["abstained"] is False and "[1]" in data["answer"]
+    for c in data["citations"]:
+        assert set(c) == {"n", "title", "source", "page", "section", "snippet", "score"}
+        assert isinstance(c["n"], int) and isinstance(c["score"], float)
+        assert c["page"] is None or (isinstance(c["page"], int) and c["page"] >= 1)
+    first = data["citations"][0]
+    assert first["source"] == "short-term-disability-plan.pdf"
+    page_text = PdfReader(CORPUS / first["source"]).pages[first["page"] - 1].extract_text().lower()
+    assert "waiting period" in page_text and "7 consecutive calendar days" in page_text
+    assert "7 consecutive calendar days" in data["answer"]
+
+
+def test_uncovered_question_abstains_with_hr_contact(corpus_index):
+    result = run_cli("ask", "--json", "What is the cafeteria menu on Friday?", index=corpus_index)
+    data = json.loads(result.stdout)
+    assert data["abstained"] is True and data["citations"] == []
+    assert "hr@larkspur.example" in data["answer"]
+
+
+def test_human_output_lists_sources(corpus_index):
+    result = run_cli("ask", "How many weeks of FMLA leave can I take?", index=corpus_index)
+    assert result.returncode == 0 and "Sources:" in result.stdout and "[1]" in result.stdout
+
+
+def test_ask_without_index_says_how_to_build_it(tmp_path):
+    result = run_cli("ask", "anything", index=tmp_path / "nowhere")
+    assert result.returncode == 2
+    assert "benefits-qa ingest" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ingest_json_report_and_status(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pto.md").write_text("# PTO\n\nFull-time employees accrue 15 days of PTO per year.\n")
+    (docs / "notes.xyz").write_text("not a document")
+    index = tmp_path / "idx"
+    result = run_cli("ingest", str(docs), "--json", "--index", str(index))
+    report = json.loads(result.stdout)
+    assert result.returncode == 1  # a file failed
+    assert report["counts"]["added"] == 1 and report["counts"]["failed"] == 1
+    failed = next(f for f in report["files"] if f["status"] == "failed")
+    assert failed["source"] == "notes.xyz" and "unsupported" in failed["reason"]
+    status = json.loads(run_cli("status", "--json", "--index", str(index)).stdout)
+    assert [d["source"] for d in status["documents"]] == ["pto.md"]
