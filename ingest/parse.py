@@ -1,6 +1,9 @@
 """Pick the parser for a file by its extension, after the checks every file gets (empty, too big)."""
 from __future__ import annotations
 
+import signal
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from rag.errors import ParseError
@@ -10,9 +13,47 @@ SUPPORTED = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "text", ".ma
              ".txt": "text"}
 # A policy PDF of several hundred pages is a few MB; far larger files are usually scans or bundles.
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# A damaged file can send a parser into a very long loop; a real 300-page policy parses in seconds.
+PARSE_SECONDS = 120
 
 
-def parse_file(path: Path, source: str, max_bytes: int = MAX_FILE_BYTES) -> ParsedDocument:
+class _TimedOut(Exception):
+    pass
+
+
+@contextmanager
+def _time_limit(seconds: int):
+    """Interrupt parsing after `seconds` (only possible in the main thread, where signals arrive)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise _TimedOut()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def parse_file(path: Path, source: str, max_bytes: int = MAX_FILE_BYTES,
+               seconds: int = PARSE_SECONDS) -> ParsedDocument:
+    try:
+        with _time_limit(seconds):
+            return _parse(path, source, max_bytes)
+    except _TimedOut:
+        raise ParseError(source, f"parsing took longer than {seconds} s and was stopped",
+                         "the file is probably damaged; re-export it from its source application") from None
+    except RecursionError:
+        raise ParseError(source, "the file's structure is nested too deeply to read",
+                         "re-export it from its source application") from None
+
+
+def _parse(path: Path, source: str, max_bytes: int) -> ParsedDocument:
     kind = SUPPORTED.get(path.suffix.lower())
     if kind is None:
         raise ParseError(source, f"unsupported file type '{path.suffix or '(none)'}'",

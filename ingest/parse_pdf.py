@@ -97,6 +97,16 @@ def parse_pdf(path: Path, source: str) -> ParsedDocument:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    with open(path, "rb") as f:
+        head = f.read(1024)
+        f.seek(max(0, path.stat().st_size - 2048))
+        tail = f.read()
+    if b"%PDF-" not in head:
+        raise ParseError(source, "not a PDF (no %PDF header)",
+                         "check the file type; rename it if it is HTML or text")
+    if b"%%EOF" not in tail:
+        raise ParseError(source, "the PDF is truncated (its end-of-file marker is missing)",
+                         "copy or download the file again; it did not arrive whole")
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted and not reader.decrypt(""):

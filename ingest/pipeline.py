@@ -138,7 +138,7 @@ def _build(to_build, settings, store, dry_run, progress, report) -> dict[str, Le
         if progress:
             progress(done, len(to_build), f.source)
         try:
-            doc = parse_file(f.path, f.source)
+            doc = parse_file(f.path, f.source, max_bytes=int(settings.max_file_mb * 2**20))
             chunks = chunk_document(doc, f.sha256, counter, settings.max_chunk_tokens, settings.chunk_tokens)
             if not chunks:
                 raise ParseError(f.source, "no text could be extracted", "check the file opens and has text")

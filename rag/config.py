@@ -50,6 +50,8 @@ class Settings:
     # Calibrated with `benefits-qa calibrate` on tests/eval/calibration.jsonl (see README).
     abstain_threshold: float = 0.45
     max_answer_sentences: int = 4
+    # Larger files are refused at ingest with a hint to split them (scans and bundles, usually).
+    max_file_mb: float = 50.0
     hr_contact: str = "the HR Service Center (hr@larkspur.example, 1-800-555-0142)"
     eap_line: str = "BrightPath EAP, 24/7: 1-800-555-0199"
 
@@ -72,6 +74,7 @@ _ENV_FIELDS = {
     "RRF_K": ("rrf_k", int),
     "ABSTAIN_THRESHOLD": ("abstain_threshold", float),
     "MAX_ANSWER_SENTENCES": ("max_answer_sentences", int),
+    "MAX_FILE_MB": ("max_file_mb", float),
     "HR_CONTACT": ("hr_contact", str),
     "EAP_LINE": ("eap_line", str),
 }
