@@ -13,6 +13,7 @@ from rag.lexical import content_terms
 from rag.prompts import read_raw, render
 from rag.retrieve import HybridRetriever, Retrieval
 from rag.types import Answer
+from rag.versions import CURRENT
 
 # Fragments shorter than this (a lone table cell, "Yes.") cannot stand alone as an answer.
 _MIN_SENTENCE_WORDS = 3
@@ -41,7 +42,26 @@ class Assistant:
         candidates = self.score_sentences(retrieval)
         answer = compose_answer(candidates, self.settings.abstain_threshold,
                                 self.settings.max_answer_sentences, render(self.settings, "abstain.md"))
+        if not answer.abstained:
+            answer.text = "\n\n".join([answer.text, *self.version_notes(answer, retrieval)])
         return answer, retrieval
+
+    def version_notes(self, answer: Answer, retrieval: Retrieval) -> list[str]:
+        """Say which version is quoted when a cited policy has other live versions."""
+        notes = []
+        hashes = {c.source: c.doc_hash for s in retrieval.chunks for c in [s.chunk]}
+        for citation in answer.citations:
+            role = retrieval.versions.get(hashes.get(citation.source, ""))
+            if role is None:
+                continue
+            others = sorted({r.effective_date for r in retrieval.versions.values()
+                             if r.title.lower() == role.title.lower() and r.effective_date != role.effective_date})
+            template = "version_note.md" if role.role == CURRENT else "version_note_past.md"
+            note = render(self.settings, template, title=role.title, effective_date=role.effective_date,
+                          others=", ".join(f"effective {d}" for d in others))
+            if note not in notes:
+                notes.append(note)
+        return notes
 
     def score_sentences(self, retrieval: Retrieval) -> list[ScoredSentence]:
         """Every sentence of the retrieved chunks, scored against the question."""

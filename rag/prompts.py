@@ -15,8 +15,8 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def render(settings: Settings, name: str) -> str:
-    values = {"hr_contact": settings.hr_contact, "eap_line": settings.eap_line}
+def render(settings: Settings, name: str, **values: str) -> str:
+    values = {"hr_contact": settings.hr_contact, "eap_line": settings.eap_line, **values}
     return _read(Path(settings.prompts_dir) / name).format_map(values)
 
 

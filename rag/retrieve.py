@@ -1,11 +1,13 @@
 """Hybrid retrieval: dense (Chroma) and BM25 candidates, fused by reciprocal rank fusion."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
 from rag.types import Chunk, ScoredChunk
+from rag.versions import CURRENT, VersionRole, asks_about_past, version_roles
 
 
 def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
@@ -25,6 +27,7 @@ class Retrieval:
     query_vector: np.ndarray
     expanded_query: str
     context_k: int
+    versions: dict[str, VersionRole] = field(default_factory=dict)  # doc_hash → role, where versions exist
 
     @property
     def chunks(self) -> list[ScoredChunk]:
@@ -48,7 +51,13 @@ class HybridRetriever:
         similarity = {c.id: s for c, s in dense}
         fused = reciprocal_rank_fusion([[c.id for c, _ in dense], [c.id for c, _ in lexical]],
                                        k=settings.rrf_k)
-        ranked = sorted(fused, key=lambda i: (-fused[i], i))
+        # Of two live versions of one policy, answer from the one in effect today, unless the
+        # question asks about the older one by its year.
+        roles = version_roles(ledger.documents.values(), date.today())
+        ranked = [i for i in sorted(fused, key=lambda i: (-fused[i], i))
+                  if by_id[i].doc_hash not in roles or roles[by_id[i].doc_hash].role == CURRENT
+                  or asks_about_past(question, roles[by_id[i].doc_hash])]
         return Retrieval(
             ranked=[ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked],
-            query_vector=query_vector, expanded_query=expanded, context_k=settings.context_k)
+            query_vector=query_vector, expanded_query=expanded, context_k=settings.context_k,
+            versions=roles)
