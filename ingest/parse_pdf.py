@@ -13,6 +13,7 @@ from rag.types import ParsedDocument, Section
 _BAND_LINES = 3
 _PAGE_NUMBER = re.compile(r"^(page\s*)?\d{1,4}(\s*(of|/)\s*\d{1,4})?$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
+_SENTENCE_END = re.compile(r"[a-z)][.!?] [A-Z]")  # "…day 8. STD…"; not "5. Waiting period"
 # Headings are short; a longer bold line is emphasis inside a paragraph.
 _MAX_HEADING_CHARS = 120
 _BULLET_GLYPHS = "•▪◦·‣\uf0b7\x7f"  # pypdf reads Helvetica's bullet as \x7f
@@ -54,12 +55,17 @@ def _styled_lines(page) -> tuple[list[tuple[str, float, bool]], float]:
 
 
 def _heading_lines(page) -> set[str]:
-    """Normalised texts of the lines set bold or in a larger font than the body: the headings."""
+    """Normalised texts of the lines that are headings: set in a larger font than the body, or
+    bold at body size when short and not part of a sentence (a bold lead-in is emphasis, not a heading)."""
     lines, body = _styled_lines(page)
+    widest = max((len(text) for text, _, _ in lines), default=0)
     headings = set()
     for text, size, bold in lines:
+        if len(text) > _MAX_HEADING_CHARS or text.endswith((".", ",", ";")) or _SENTENCE_END.search(text):
+            continue
         larger = body and size >= body * 1.15
-        if (bold or larger) and len(text) <= _MAX_HEADING_CHARS and not text.endswith((".", ",", ";")):
+        short_bold = bold and len(text) < 0.6 * widest and len(text.split()) <= 12
+        if larger or short_bold:
             headings.add(clean(text).lower())
     return headings
 

@@ -75,12 +75,18 @@ class Assistant:
                     texts.append(f"{chunk.section}: {sentence}" if chunk.section else sentence)
         if not texts:
             return []
-        vectors = self.embedder.embed(texts)
-        similarities = vectors @ np.asarray(retrieval.query_vector)
-        question_terms = content_terms(retrieval.expanded_query)
+        query = np.asarray(retrieval.query_vector)
+        similarities = self.embedder.embed(texts) @ query
+        chunk_similarity = {s.chunk.id: s.dense_similarity for s in retrieval.chunks if s.dense_similarity}
+        missing = [s.chunk.id for s in retrieval.chunks if s.chunk.id not in chunk_similarity]
+        for chunk_id, vector in self.store.embeddings_for(missing).items():
+            chunk_similarity[chunk_id] = float(np.asarray(vector) @ query)
+        # Acronyms and their spelled-out forms count as the same word ("STD" = "short-term disability").
+        question_terms = content_terms(self.glossary.collapse(retrieval.question))
         out = []
         for (rank, chunk, i), text, similarity in zip(slots, texts, similarities):
-            overlap = len(question_terms & content_terms(text)) / len(question_terms) if question_terms else 0.0
-            out.append(ScoredSentence(chunk=chunk, chunk_rank=rank, index=i,
-                                      similarity=float(similarity), overlap=overlap))
+            terms = content_terms(self.glossary.collapse(text))
+            overlap = len(question_terms & terms) / len(question_terms) if question_terms else 0.0
+            out.append(ScoredSentence(chunk=chunk, chunk_rank=rank, index=i, similarity=float(similarity),
+                                      overlap=overlap, chunk_similarity=chunk_similarity.get(chunk.id, 0.0)))
         return out

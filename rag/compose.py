@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from rag.types import Answer, Citation, Chunk
 
-# Weights of the sentence score. Similarity to the question dominates; the share of the question's
+# Weights of the sentence score. A sentence alone is short and its similarity noisy, so the
+# similarity of its whole chunk (the passage it stands in) counts too; the share of the question's
 # content words present breaks ties between paraphrases; the chunk's retrieval rank adds a prior.
-W_SIMILARITY, W_OVERLAP, W_RANK = 1.0, 0.25, 0.10
+W_SIMILARITY, W_CHUNK, W_OVERLAP, W_RANK = 0.6, 0.4, 0.25, 0.05
 # A sentence joins the answer if it scores within this margin of the best one: close seconds
 # usually carry the rest of the rule (exceptions, amounts), far ones drift off topic.
 SELECT_MARGIN = 0.12
@@ -31,6 +32,7 @@ class ScoredSentence:
     index: int  # position of the sentence in its chunk
     similarity: float  # cosine similarity to the question
     overlap: float  # share of the question's content words found in the sentence (0..1)
+    chunk_similarity: float = 0.0  # cosine similarity of the question and the sentence's chunk
 
     @property
     def text(self) -> str:
@@ -38,7 +40,8 @@ class ScoredSentence:
 
     @property
     def score(self) -> float:
-        return W_SIMILARITY * self.similarity + W_OVERLAP * self.overlap + W_RANK / (1 + self.chunk_rank)
+        return (W_SIMILARITY * self.similarity + W_CHUNK * self.chunk_similarity
+                + W_OVERLAP * self.overlap + W_RANK / (1 + self.chunk_rank))
 
 
 def _words(text: str) -> set[str]:

@@ -42,3 +42,10 @@ class Glossary:
     def expand(self, question: str) -> str:
         extra = self.expansions(question)
         return f"{question} ({'; '.join(extra)})" if extra else question
+
+    def collapse(self, text: str) -> str:
+        """Spelled-out forms replaced by their acronyms, so both spellings compare equal."""
+        for acronym, expansion in self.pairs:
+            pattern = r"\b" + r"[\s\-]+".join(map(re.escape, expansion.split())) + r"\b"
+            text = re.sub(pattern, acronym, text, flags=re.IGNORECASE)
+        return text

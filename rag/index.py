@@ -134,6 +134,13 @@ class IndexStore:
             hits.append((_chunk(node.node_id, node.get_content(), meta), cosine))
         return hits
 
+    def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
+        """Stored vectors of the given chunks (to score a BM25-only hit without re-embedding it)."""
+        if not ids:
+            return {}
+        found = self.collection.get(ids=ids, include=["embeddings"])
+        return dict(zip(found["ids"], found["embeddings"]))
+
     def live_chunks(self, live: set[str]) -> list[Chunk]:
         if not live:
             return []

@@ -54,7 +54,8 @@ def _stopwords() -> frozenset[str]:
     # bm25s's list is short; questions also carry these words, which say nothing about the topic.
     question_words = {"what", "how", "when", "who", "whom", "which", "why", "do", "does", "did", "can",
                       "could", "would", "should", "i", "im", "my", "me", "we", "our", "us", "you", "your",
-                      "get", "am", "much", "many", "any", "about", "have", "has", "from", "so", "will"}
+                      "get", "am", "much", "many", "any", "about", "have", "has", "from", "so", "will",
+                      "long", "happens", "need", "know", "tell"}
     return frozenset(STOPWORDS_EN) | question_words
 
 

@@ -23,6 +23,7 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, 
 class Retrieval:
     """What retrieval hands to composition: the fused chunks and the question's vector."""
 
+    question: str
     ranked: list[ScoredChunk]  # every fused candidate, best first
     query_vector: np.ndarray
     expanded_query: str
@@ -58,6 +59,6 @@ class HybridRetriever:
                   if by_id[i].doc_hash not in roles or roles[by_id[i].doc_hash].role == CURRENT
                   or asks_about_past(question, roles[by_id[i].doc_hash])]
         return Retrieval(
-            ranked=[ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked],
+            question=question, ranked=[ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked],
             query_vector=query_vector, expanded_query=expanded, context_k=settings.context_k,
             versions=roles)
