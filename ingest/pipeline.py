@@ -1,9 +1,9 @@
 """One ingest run: discover → diff against the ledger → parse → chunk → embed → store → commit.
 
-Order matters for safety. New chunks are written first (content-addressed ids, so a rerun after a
-crash re-adds nothing twice); then the ledger is replaced atomically, which is the moment the new
-documents go live and removed ones stop being answered from; only then are chunks of documents no
-longer live deleted. A run killed at any point leaves the old ledger, and so the old answers.
+Safety comes from generations (see rag/index.py): changes go into a copy of the live store, and
+replacing the ledger is the single moment the new documents go live and removed ones stop being
+answered from. A run killed at any point leaves the old ledger and store, so the old answers;
+its half-written copy is deleted by the next run. A run with no changes writes nothing at all.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ingest.parse import parse_file
 from rag.config import Settings
 from rag.errors import ParseError
 from rag.index import IndexStore
-from rag.ledger import LedgerEntry, now_iso, write_ledger
+from rag.ledger import Ledger, LedgerEntry, now_iso
 
 ADDED, UPDATED, UNCHANGED, RENAMED, REMOVED, FAILED = (
     "added", "updated", "unchanged", "renamed", "removed", "failed")
@@ -64,18 +64,26 @@ def model_id(settings: Settings) -> str:
 
 def run_ingest(paths: list[Path], settings: Settings, dry_run: bool = False,
                progress: Progress | None = None) -> IngestReport:
-    started = time.perf_counter()
     store = IndexStore(settings, create=True)
+    if dry_run:
+        return _run(paths, settings, store, dry_run, progress)
+    with store.writing():
+        return _run(paths, settings, store, dry_run, progress)
+
+
+def _run(paths, settings, store, dry_run, progress) -> IngestReport:
+    started = time.perf_counter()
     old = store.ledger()
     files = discover(paths)
     origins = {f.origin for f in files} | {str(Path(p).resolve()) for p in paths}
     report = IngestReport(dry_run=dry_run)
     model_changed = bool(old.documents) and old.embed_model != model_id(settings)
 
+    # Plan: what is unchanged, renamed, to (re)build, removed. Hashing only: no model is loaded.
     live: dict[str, LedgerEntry] = {src: e for src, e in old.documents.items() if e.origin not in origins}
     by_hash = {e.doc_hash: e for e in old.documents.values()}
     present = {f.source for f in files}
-    to_build: list[tuple[SourceFile, str]] = []  # (file, status it will have)
+    to_build: list[tuple[SourceFile, str]] = []
     for f in files:
         previous = old.documents.get(f.source)
         moved_from = by_hash.get(f.sha256)
@@ -86,33 +94,33 @@ def run_ingest(paths: list[Path], settings: Settings, dry_run: bool = False,
             report.files.append(FileReport(f.source, UNCHANGED, previous.chunks))
         elif moved_from and moved_from.source not in present:
             live[f.source] = _entry_for(moved_from, f)
-            report.files.append(FileReport(f.source, RENAMED, moved_from.chunks,
-                                           previous_source=moved_from.source))
+            report.files.append(FileReport(f.source, RENAMED, moved_from.chunks, previous_source=moved_from.source))
         else:
             to_build.append((f, UPDATED if previous else ADDED))
+    removed = [src for src, e in old.documents.items()
+               if e.origin in origins and src not in present
+               and not any(r.previous_source == src for r in report.files)]
+    report.files += [FileReport(src, REMOVED, old.documents[src].chunks) for src in removed]
 
-    built = _build(to_build, settings, store, dry_run, progress, report)
-    live.update(built)
-    for src, entry in old.documents.items():
-        if entry.origin in origins and src not in present and src not in live \
-                and not any(r.previous_source == src for r in report.files):
-            report.files.append(FileReport(src, REMOVED, entry.chunks))
+    # Build into a new store generation; the old one keeps answering until the commit.
+    generation = None
+    if not dry_run and (to_build or removed or model_changed
+                        or any(r.status == RENAMED for r in report.files)):
+        generation = store.new_generation(Ledger() if model_changed else old)
+    live.update(_build(to_build, settings, generation, progress, report))
     for failed in (r for r in report.files if r.status == FAILED):
-        if failed.source in old.documents and failed.source not in live:
+        if failed.source in old.documents and not model_changed:
             live[failed.source] = old.documents[failed.source]  # a bad new copy never erases the good old one
 
-    if not dry_run:
+    if generation is not None:
         for r in report.files:
             if r.status == RENAMED:
-                store.rename_source(live[r.source].doc_hash, r.source)
-        new_ledger = old.with_documents(live, model_id(settings))
-        write_ledger(settings.index_dir, new_ledger)  # the commit point
-        garbage = store.stored_doc_hashes() - new_ledger.live_hashes
-        store.delete_documents(garbage)
-        report.live_chunks = new_ledger.chunk_count
-    else:
-        report.live_chunks = sum(e.chunks for e in live.values())
+                generation.rename_source(live[r.source].doc_hash, r.source)
+        live_hashes = {e.doc_hash for e in live.values()}
+        generation.delete_documents(generation.doc_hashes() - live_hashes)
+        store.commit(old.with_documents(live, model_id(settings), generation.path.name))
     report.live_documents = len(live)
+    report.live_chunks = sum(e.chunks for e in {e.doc_hash: e for e in live.values()}.values())
     report.files.sort(key=lambda r: (r.status != FAILED, r.source))
     report.seconds = time.perf_counter() - started
     return report
@@ -124,15 +132,16 @@ def _entry_for(entry: LedgerEntry, f: SourceFile) -> LedgerEntry:
     return replace(entry, source=f.source, origin=f.origin, size=f.size)
 
 
-def _build(to_build, settings, store, dry_run, progress, report) -> dict[str, LedgerEntry]:
-    """Parse, chunk and embed the new and changed files; returns their ledger entries."""
+def _build(to_build, settings, generation, progress, report) -> dict[str, LedgerEntry]:
+    """Parse, chunk and embed the new and changed files into the new generation (None: dry run);
+    returns their ledger entries."""
     if not to_build:
         return {}
     from ingest.chunk import chunk_document
     from rag.embed import Embedder, TokenCounter
 
     counter = TokenCounter(settings.embed_model_path)
-    embedder = None if dry_run else Embedder(settings)
+    embedder = Embedder(settings) if generation is not None else None
     entries: dict[str, LedgerEntry] = {}
     for done, (f, status) in enumerate(to_build):
         if progress:
@@ -145,9 +154,8 @@ def _build(to_build, settings, store, dry_run, progress, report) -> dict[str, Le
         except ParseError as err:
             report.files.append(FileReport(f.source, FAILED, reason=err.reason, hint=err.hint))
             continue
-        if not dry_run:
-            vectors = embedder.embed([c.embedding_text() for c in chunks])
-            store.add_chunks(chunks, vectors)
+        if generation is not None:
+            generation.add_chunks(chunks, embedder.embed([c.embedding_text() for c in chunks]))
         entries[f.source] = LedgerEntry(
             source=f.source, doc_hash=f.sha256, title=doc.title, kind=doc.kind, chunks=len(chunks),
             size=f.size, ingested_at=now_iso(), version=doc.version, effective_date=doc.effective_date,

@@ -79,7 +79,7 @@ class Assistant:
         similarities = self.embedder.embed(texts) @ query
         chunk_similarity = {s.chunk.id: s.dense_similarity for s in retrieval.chunks if s.dense_similarity}
         missing = [s.chunk.id for s in retrieval.chunks if s.chunk.id not in chunk_similarity]
-        for chunk_id, vector in self.store.embeddings_for(missing).items():
+        for chunk_id, vector in self.store.embeddings_for(retrieval.ledger, missing).items():
             chunk_similarity[chunk_id] = float(np.asarray(vector) @ query)
         # Acronyms and their spelled-out forms count as the same word ("STD" = "short-term disability").
         question_terms = content_terms(self.glossary.collapse(retrieval.question))

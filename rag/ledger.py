@@ -37,6 +37,7 @@ class Ledger:
     generation: int = 0
     updated_at: str = ""
     embed_model: str = ""
+    store: str = ""  # folder of the Chroma store generation holding exactly these documents
 
     @property
     def live_hashes(self) -> set[str]:
@@ -55,9 +56,9 @@ class Ledger:
         path = origin if origin.is_file() else origin / source
         return path if path.is_file() else None
 
-    def with_documents(self, documents: dict[str, LedgerEntry], embed_model: str) -> "Ledger":
+    def with_documents(self, documents: dict[str, LedgerEntry], embed_model: str, store: str) -> "Ledger":
         return replace(self, documents=documents, generation=self.generation + 1,
-                       updated_at=now_iso(), embed_model=embed_model)
+                       updated_at=now_iso(), embed_model=embed_model, store=store)
 
 
 def now_iso() -> str:
@@ -71,7 +72,8 @@ def read_ledger(index_dir: Path) -> Ledger | None:
     data = json.loads(path.read_text(encoding="utf-8"))
     documents = {src: LedgerEntry(**entry) for src, entry in data.get("documents", {}).items()}
     return Ledger(documents=documents, generation=data.get("generation", 0),
-                  updated_at=data.get("updated_at", ""), embed_model=data.get("embed_model", ""))
+                  updated_at=data.get("updated_at", ""), embed_model=data.get("embed_model", ""),
+                  store=data.get("store", ""))
 
 
 def write_ledger(index_dir: Path, ledger: Ledger) -> None:
@@ -82,6 +84,7 @@ def write_ledger(index_dir: Path, ledger: Ledger) -> None:
         "generation": ledger.generation,
         "updated_at": ledger.updated_at,
         "embed_model": ledger.embed_model,
+        "store": ledger.store,
         "documents": {src: asdict(e) for src, e in sorted(ledger.documents.items())},
     }
     fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".ledger-", suffix=".tmp")

@@ -29,6 +29,7 @@ class Retrieval:
     expanded_query: str
     context_k: int
     versions: dict[str, VersionRole] = field(default_factory=dict)  # doc_hash → role, where versions exist
+    ledger: object = None  # the ledger (generation) this retrieval read, for follow-up reads
 
     @property
     def chunks(self) -> list[ScoredChunk]:
@@ -45,7 +46,7 @@ class HybridRetriever:
         ledger = self.store.ledger()
         expanded = self.glossary.expand(question)
         query_vector = self.embedder.embed([expanded])[0]
-        dense = self.store.dense_search(query_vector, settings.retrieve_k, ledger.live_hashes)
+        dense = self.store.dense_search(ledger, query_vector, settings.retrieve_k)
         lexical = self.store.lexical(ledger).search(expanded, settings.retrieve_k)
         by_id: dict[str, Chunk] = {c.id: c for c, _ in dense}
         by_id.update({c.id: c for c, _ in lexical})
@@ -61,4 +62,4 @@ class HybridRetriever:
         return Retrieval(
             question=question, ranked=[ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked],
             query_vector=query_vector, expanded_query=expanded, context_k=settings.context_k,
-            versions=roles)
+            versions=roles, ledger=ledger)

@@ -27,8 +27,7 @@ def statuses(report):
 
 
 def live_texts(settings):
-    store = IndexStore(settings)
-    return sorted(c.text for c in store.live_chunks(store.ledger().live_hashes))
+    return sorted(c.text for c in IndexStore(settings).live_chunks())
 
 
 def test_first_run_adds_then_rerun_skips(docs):
@@ -49,7 +48,8 @@ def test_changed_document_replaces_all_its_chunks(docs):
     texts = " ".join(live_texts(settings))
     assert "7 paid days" in texts and "5 paid days" not in texts
     store = IndexStore(settings)
-    assert store.stored_doc_hashes() == store.ledger().live_hashes  # old version's chunks deleted
+    ledger = store.ledger()
+    assert store.store_for(ledger).doc_hashes() == ledger.live_hashes  # old version's chunks deleted
 
 
 def test_removed_document_disappears(docs):
@@ -68,8 +68,7 @@ def test_renamed_document_is_not_re_embedded(docs):
     (docs / "bereavement.pdf").rename(docs / "bereavement-policy.pdf")
     report = run_ingest([docs], settings)
     assert statuses(report) == {"bereavement-policy.pdf": "renamed", "faq.html": "unchanged"}
-    store = IndexStore(settings)
-    sources = {c.source for c in store.live_chunks(store.ledger().live_hashes)}
+    sources = {c.source for c in IndexStore(settings).live_chunks()}
     assert sources == {"bereavement-policy.pdf", "faq.html"}
 
 

@@ -1,0 +1,126 @@
+"""A killed ingest leaves the index answering as before; readers keep answering during a run."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ingest.pipeline import run_ingest
+from rag.answer import Assistant
+from rag.config import load_settings
+from rag.index import IndexStore
+from tests.conftest import CORPUS, ROOT
+
+QUESTION = "How many weeks of FMLA leave can I take?"
+
+
+def snapshot(index):
+    """What answering depends on: the ledger and every live chunk (ids and text)."""
+    store = IndexStore(load_settings(index_dir=index))
+    chunks = store.live_chunks()
+    return (index / "ledger.json").read_bytes(), sorted((c.id, c.text) for c in chunks)
+
+
+@pytest.fixture
+def small_corpus(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("short-term-disability-plan.pdf", "faq-leave-and-time-off.html"):
+        shutil.copy(CORPUS / name, docs / name)
+    return docs
+
+
+def start_ingest(docs, index):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", str(docs), "--index", str(index), "--json"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_sigkill_mid_embedding_changes_nothing_and_next_run_completes(small_corpus, tmp_path, embedder):
+    index = tmp_path / "index"
+    settings = load_settings(index_dir=index)
+    run_ingest([small_corpus], settings)
+    before = snapshot(index)
+    answer_before = Assistant(settings, embedder=embedder).ask(QUESTION).to_json()
+
+    # A run with real work: two large documents added, one removed.
+    shutil.copy(CORPUS / "leave-of-absence-policy.pdf", small_corpus)
+    shutil.copy(CORPUS / "severance-pay-plan.pdf", small_corpus)
+    (small_corpus / "faq-leave-and-time-off.html").unlink()
+    process = start_ingest(small_corpus, index)
+    # Kill once the new store generation has received the first document's chunks: the run is
+    # then embedding the second document.
+    deadline = time.time() + 180
+    baseline = None
+    while time.time() < deadline and process.poll() is None:
+        fresh = [p / "chroma.sqlite3" for p in index.glob("chroma-*") if not (p / ".committed").exists()]
+        if fresh and fresh[0].exists():
+            size = fresh[0].stat().st_size + sum(f.stat().st_size for f in fresh[0].parent.glob("*-wal"))
+            baseline = size if baseline is None else baseline
+            if size > baseline:
+                break
+        time.sleep(0.02)
+    assert process.poll() is None, "the ingest finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    assert snapshot(index) == before  # same ledger, same chunks: no duplicate, no orphan
+    answer_after = Assistant(settings, embedder=embedder).ask(QUESTION).to_json()
+    assert answer_after == answer_before
+
+    report = run_ingest([small_corpus], settings)
+    statuses = {f.source: f.status for f in report.files}
+    assert statuses == {"short-term-disability-plan.pdf": "unchanged", "leave-of-absence-policy.pdf": "added",
+                        "severance-pay-plan.pdf": "added", "faq-leave-and-time-off.html": "removed"}
+    store = IndexStore(settings)
+    ledger = store.ledger()
+    live = store.live_chunks()
+    assert len(live) == len({c.id for c in live}) == ledger.chunk_count
+    assert {c.doc_hash for c in live} == ledger.live_hashes
+    assert len(list(index.glob("chroma-*"))) <= 3  # the killed run's half-written store is gone
+
+
+def test_app_side_reader_keeps_answering_during_reingest(small_corpus, tmp_path, embedder):
+    index = tmp_path / "index"
+    settings = load_settings(index_dir=index)
+    run_ingest([small_corpus], settings)
+    reader = Assistant(settings, embedder=embedder)  # one long-lived reader, like the app's
+    shutil.copy(CORPUS / "leave-of-absence-policy.pdf", small_corpus)
+    process = start_ingest(small_corpus, index)
+    answers = 0
+    while process.poll() is None:
+        answer = reader.ask(QUESTION)
+        assert not answer.abstained and answer.citations
+        answers += 1
+    out, err = process.communicate()
+    assert process.returncode == 0, err.decode()[-2000:]
+    assert json.loads(out)["counts"]["added"] == 1
+    assert answers >= 3
+    _, retrieval = reader.ask_with_evidence(QUESTION)
+    # the new generation is picked up without a restart
+    assert "leave-of-absence-policy.pdf" in {s.chunk.source for s in retrieval.ranked}
+
+
+def test_noop_run_writes_nothing(small_corpus, tmp_path):
+    index = tmp_path / "index"
+    settings = load_settings(index_dir=index)
+    run_ingest([small_corpus], settings)
+    ledger_before = (index / "ledger.json").read_bytes()
+    stores_before = sorted(p.name for p in index.glob("chroma-*"))
+    report = run_ingest([small_corpus], settings)
+    assert report.count("unchanged") == 2
+    assert (index / "ledger.json").read_bytes() == ledger_before
+    assert sorted(p.name for p in index.glob("chroma-*")) == stores_before
+
+
+def test_second_writer_is_refused(small_corpus, tmp_path):
+    from rag.errors import BenefitsQAError
+
+    store = IndexStore(load_settings(index_dir=tmp_path / "index"), create=True)
+    with store.writing():
+        with pytest.raises(BenefitsQAError, match="Another ingest"):
+            run_ingest([small_corpus], load_settings(index_dir=tmp_path / "index"))
