@@ -63,3 +63,11 @@ def test_max_sentences_is_respected():
     a = chunk("a", [f"Rule number {i} is here." for i in range(10)])
     cands = [ScoredSentence(a, 0, i, 0.8 - i * 0.001, 0.0) for i in range(10)]
     assert len(select_sentences(cands, 3)) == 3
+
+
+def test_sentence_ending_in_colon_brings_its_list():
+    a = chunk("a", ["You are eligible when you meet all of these conditions:", "12 months of employment;",
+                    "1,250 hours worked;", "a worksite with 50 employees nearby.", "Item four.", "Beyond the list."])
+    chosen = select_sentences([ScoredSentence(a, 0, 0, 0.9, 0.5)] +
+                              [ScoredSentence(a, 0, i, 0.3, 0.0) for i in range(1, 6)], 4)
+    assert sorted(c.index for c in chosen) == [0, 1, 2, 3, 4]  # at most LIST_ITEMS items follow
