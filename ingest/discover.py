@@ -20,6 +20,7 @@ class SourceFile:
     origin: str  # the folder or file given on the command line, resolved
     sha256: str
     size: int
+    note: str = ""  # e.g. where a fetched URL was redirected
 
 
 def file_hash(path: Path) -> str:

@@ -8,11 +8,12 @@ its half-written copy is deleted by the next run. A run with no changes writes n
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from ingest.discover import SourceFile, discover
+from ingest.fetch import FetchFailure, fetch, is_url, read_sources_file
 from ingest.parse import parse_file
 from rag.config import Settings
 from rag.errors import ParseError
@@ -33,6 +34,7 @@ class FileReport:
     reason: str = ""
     hint: str = ""
     previous_source: str = ""
+    note: str = ""
 
 
 @dataclass
@@ -62,21 +64,49 @@ def model_id(settings: Settings) -> str:
     return settings.embed_model or "all-MiniLM-L6-v2 (bundled)"
 
 
-def run_ingest(paths: list[Path], settings: Settings, dry_run: bool = False,
-               progress: Progress | None = None) -> IngestReport:
+def run_ingest(targets: list[Path | str], settings: Settings, dry_run: bool = False,
+               progress: Progress | None = None, sources_files: list[Path] = ()) -> IngestReport:
+    """Ingest folders, files and URLs (targets), and the URLs or paths listed in sources files.
+
+    A document that was ingested from one of these targets and is no longer there is removed;
+    documents from other targets are left alone.
+    """
     store = IndexStore(settings, create=True)
     if dry_run:
-        return _run(paths, settings, store, dry_run, progress)
+        return _run(targets, sources_files, settings, store, dry_run, progress)
     with store.writing():
-        return _run(paths, settings, store, dry_run, progress)
+        return _run(targets, sources_files, settings, store, dry_run, progress)
 
 
-def _run(paths, settings, store, dry_run, progress) -> IngestReport:
+def _collect(targets, sources_files, settings, report) -> tuple[list[SourceFile], set[str]]:
+    """Files and fetched pages to consider, and the origins this run speaks for."""
+    listed: list[tuple[str, str]] = [(str(t), "") for t in targets]
+    for sources in sources_files:
+        marker = f"sources:{Path(sources).resolve()}"
+        listed += [(entry, marker) for entry in read_sources_file(sources)]
+    files, origins = [], {o for _, o in listed if o}
+    paths = [(Path(t), o) for t, o in listed if not is_url(t)]
+    for path, marker in paths:
+        found = discover([path])
+        files += [replace(f, origin=marker) for f in found] if marker else found
+        origins.add(marker or str(path.resolve()))
+    max_bytes = int(settings.max_file_mb * 2**20)
+    for url, marker in ((t, o) for t, o in listed if is_url(t)):
+        origins.add(marker or url)
+        fetched = fetch(url, marker or url, Path(settings.index_dir) / "fetched", settings.fetch_timeout, max_bytes)
+        if isinstance(fetched, FetchFailure):
+            report.files.append(FileReport(url, FAILED, reason=fetched.reason, hint=fetched.hint))
+        else:
+            files.append(fetched)
+    return files, origins
+
+
+def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestReport:
     started = time.perf_counter()
     old = store.ledger()
-    files = discover(paths)
-    origins = {f.origin for f in files} | {str(Path(p).resolve()) for p in paths}
     report = IngestReport(dry_run=dry_run)
+    files, origins = _collect(targets, sources_files, settings, report)
+    failed_fetches = {r.source for r in report.files}
     model_changed = bool(old.documents) and old.embed_model != model_id(settings)
 
     # Plan: what is unchanged, renamed, to (re)build, removed. Hashing only: no model is loaded.
@@ -98,7 +128,7 @@ def _run(paths, settings, store, dry_run, progress) -> IngestReport:
         else:
             to_build.append((f, UPDATED if previous else ADDED))
     removed = [src for src, e in old.documents.items()
-               if e.origin in origins and src not in present
+               if e.origin in origins and src not in present and src not in failed_fetches
                and not any(r.previous_source == src for r in report.files)]
     report.files += [FileReport(src, REMOVED, old.documents[src].chunks) for src in removed]
 
@@ -127,9 +157,8 @@ def _run(paths, settings, store, dry_run, progress) -> IngestReport:
 
 
 def _entry_for(entry: LedgerEntry, f: SourceFile) -> LedgerEntry:
-    from dataclasses import replace
-
-    return replace(entry, source=f.source, origin=f.origin, size=f.size)
+    return replace(entry, source=f.source, origin=f.origin, size=f.size,
+                   local_path=str(f.path) if is_url(f.source) else "")
 
 
 def _build(to_build, settings, generation, progress, report) -> dict[str, LedgerEntry]:
@@ -159,8 +188,8 @@ def _build(to_build, settings, generation, progress, report) -> dict[str, Ledger
         entries[f.source] = LedgerEntry(
             source=f.source, doc_hash=f.sha256, title=doc.title, kind=doc.kind, chunks=len(chunks),
             size=f.size, ingested_at=now_iso(), version=doc.version, effective_date=doc.effective_date,
-            origin=f.origin)
-        report.files.append(FileReport(f.source, status, len(chunks)))
+            origin=f.origin, local_path=str(f.path) if is_url(f.source) else "")
+        report.files.append(FileReport(f.source, status, len(chunks), note=f.note))
     if progress:
         progress(len(to_build), len(to_build), "done")
     return entries

@@ -22,9 +22,10 @@ def cmd_ingest(args) -> int:
     from ingest.pipeline import FAILED, run_ingest
 
     settings = _settings(args)
-    paths = [Path(p) for p in (args.paths or [settings.corpus_dir])]
+    sources = [Path(s) for s in args.sources or []]
+    targets = args.paths or ([] if sources else [settings.corpus_dir])
     progress = None if args.json or not sys.stderr.isatty() else _progress_bar()
-    report = run_ingest(paths, settings, dry_run=args.dry_run, progress=progress)
+    report = run_ingest(targets, settings, dry_run=args.dry_run, progress=progress, sources_files=sources)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
     else:
@@ -53,7 +54,7 @@ def _ingest_table(report) -> str:
     lines = []
     for f in report.files:
         extra = f" — {f.reason}" + (f". Hint: {f.hint}" if f.hint else "") if f.reason else ""
-        moved = f" (was {f.previous_source})" if f.previous_source else ""
+        moved = f" (was {f.previous_source})" if f.previous_source else (f" ({f.note})" if f.note else "")
         lines.append(f"  {f.status:<9} {f.source}{moved}  [{f.chunks} chunks]{extra}")
     counts = ", ".join(f"{k} {v}" for k, v in report.to_json()["counts"].items() if v)
     prefix = "Dry run, nothing written: " if report.dry_run else ""
@@ -156,7 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--index", metavar="DIR", help="index folder (default: $BENEFITS_QA_INDEX or .index/)")
 
     p = sub.add_parser("ingest", help="add or update documents (PDF, HTML, Markdown, text) in the index")
-    p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: corpus/)")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files, folders or URLs (default: corpus/)")
+    p.add_argument("--sources", action="append", metavar="FILE",
+                   help="a file listing URLs or paths, one per line; entries dropped from it are removed")
     index_flag(p)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")

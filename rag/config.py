@@ -52,6 +52,8 @@ class Settings:
     max_answer_sentences: int = 4
     # Larger files are refused at ingest with a hint to split them (scans and bundles, usually).
     max_file_mb: float = 50.0
+    # Seconds to wait for an intranet page before reporting it as failed.
+    fetch_timeout: float = 15.0
     hr_contact: str = "the HR Service Center (hr@larkspur.example, 1-800-555-0142)"
     eap_line: str = "BrightPath EAP, 24/7: 1-800-555-0199"
 
@@ -75,6 +77,7 @@ _ENV_FIELDS = {
     "ABSTAIN_THRESHOLD": ("abstain_threshold", float),
     "MAX_ANSWER_SENTENCES": ("max_answer_sentences", int),
     "MAX_FILE_MB": ("max_file_mb", float),
+    "FETCH_TIMEOUT": ("fetch_timeout", float),
     "HR_CONTACT": ("hr_contact", str),
     "EAP_LINE": ("eap_line", str),
 }

@@ -28,7 +28,8 @@ class LedgerEntry:
     ingested_at: str
     version: str = ""
     effective_date: str = ""
-    origin: str = ""  # where it came from: a file path or a URL
+    origin: str = ""  # what was ingested to find it: a folder, a file, a URL or a sources file
+    local_path: str = ""  # for a fetched URL, the saved copy under the index folder
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,9 @@ class Ledger:
     def path_of(self, source: str) -> Path | None:
         """Where the live document named `source` is on disk (None for a URL or an unknown name)."""
         entry = self.documents.get(source)
-        if entry is None or not entry.origin or "://" in entry.origin:
+        if entry is not None and entry.local_path:
+            return Path(entry.local_path) if Path(entry.local_path).is_file() else None
+        if entry is None or not entry.origin or "://" in entry.origin or entry.origin.startswith("sources:"):
             return None
         origin = Path(entry.origin)
         path = origin if origin.is_file() else origin / source

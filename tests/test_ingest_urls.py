@@ -1,0 +1,118 @@
+"""Intranet pages by URL: fetched from an HTTP server on loopback that the test starts."""
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from ingest.pipeline import run_ingest
+from rag.config import load_settings
+from rag.index import IndexStore
+
+PAGES = {
+    "/faq.html": "<html><head><title>PTO FAQ</title></head><body><h2>Can I carry over PTO?</h2>"
+                 "<p>Up to 40 hours of PTO carry over into the next year.</p></body></html>",
+    "/leave.html": "<html><head><title>Leave FAQ</title></head><body><h2>How long is bereavement leave?</h2>"
+                   "<p>Employees receive 5 paid days of bereavement leave.</p></body></html>",
+}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path in PAGES:
+            body = PAGES[self.path].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif self.path == "/moved":
+            self.send_response(301)
+            self.send_header("Location", "/faq.html")
+            self.end_headers()
+        elif self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
+        elif self.path == "/slow":
+            time.sleep(3)
+            self.send_response(200)
+            self.end_headers()
+        elif self.path == "/huge":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            for _ in range(300):  # 3 MB, streamed without a Content-Length
+                self.wfile.write(b"<p>" + b"x" * 10_000 + b"</p>")
+        else:
+            self.send_error(404, "Not Found")
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def statuses(report):
+    return {f.source: (f.status, f.reason) for f in report.files}
+
+
+def test_urls_ingest_and_report_each_failure(server):
+    settings = load_settings(fetch_timeout=1.0, max_file_mb=1)
+    urls = [f"{server}/faq.html", f"{server}/moved", f"{server}/missing", f"{server}/slow",
+            f"{server}/huge", f"{server}/loop"]
+    report = run_ingest(urls, settings)
+    got = statuses(report)
+    assert got[f"{server}/faq.html"][0] == "added"
+    assert got[f"{server}/moved"][0] == "added"
+    assert next(f for f in report.files if f.source == f"{server}/moved").note.endswith("/faq.html")
+    assert got[f"{server}/missing"] == ("failed", "HTTP 404 Not Found")
+    assert "no answer within 1 s" in got[f"{server}/slow"][1]
+    assert "over the 1 MB limit" in got[f"{server}/huge"][1]
+    assert "redirects" in got[f"{server}/loop"][1]
+    store = IndexStore(settings)
+    assert any("40 hours" in c.text and c.source == f"{server}/faq.html" for c in store.live_chunks())
+    assert store.ledger().path_of(f"{server}/faq.html").read_text().startswith("<html>")
+
+
+def test_sources_file_changes_and_removals(server, tmp_path):
+    settings = load_settings()
+    sources = tmp_path / "sources.txt"
+    sources.write_text(f"# intranet FAQ pages\n{server}/faq.html\n{server}/leave.html\n")
+    first = run_ingest([], settings, sources_files=[sources])
+    assert {s for s, (status, _) in statuses(first).items() if status == "added"} == {f"{server}/faq.html", f"{server}/leave.html"}
+    assert {s: st for s, (st, _) in statuses(run_ingest([], settings, sources_files=[sources])).items()} == {
+        f"{server}/faq.html": "unchanged", f"{server}/leave.html": "unchanged"}
+
+    PAGES["/faq.html"] = PAGES["/faq.html"].replace("40 hours", "80 hours")
+    sources.write_text(f"{server}/faq.html\n")  # the leave page leaves the list
+    try:
+        report = run_ingest([], settings, sources_files=[sources])
+    finally:
+        PAGES["/faq.html"] = PAGES["/faq.html"].replace("80 hours", "40 hours")
+    assert {s: st for s, (st, _) in statuses(report).items()} == {
+        f"{server}/faq.html": "updated", f"{server}/leave.html": "removed"}
+    texts = " ".join(c.text for c in IndexStore(settings).live_chunks())
+    assert "80 hours" in texts and "bereavement" not in texts
+
+
+def test_unreachable_page_keeps_its_last_good_copy(server, tmp_path):
+    settings = load_settings()
+    sources = tmp_path / "sources.txt"
+    sources.write_text(f"{server}/leave.html\n")
+    run_ingest([], settings, sources_files=[sources])
+    PAGES.pop("/leave.html")
+    try:
+        report = run_ingest([], settings, sources_files=[sources])
+    finally:
+        PAGES["/leave.html"] = ("<html><head><title>Leave FAQ</title></head><body><h2>How long is bereavement leave?</h2>"
+                                "<p>Employees receive 5 paid days of bereavement leave.</p></body></html>")
+    assert statuses(report)[f"{server}/leave.html"] == ("failed", "HTTP 404 Not Found")
+    assert any("5 paid days" in c.text for c in IndexStore(settings).live_chunks())
