@@ -39,8 +39,11 @@ def _progress_bar():
     bar = {"bar": None}
 
     def update(done, total, what):
+        if bar["bar"] is not None and bar["bar"].total != total:
+            bar["bar"].close()
+            bar["bar"] = None
         if bar["bar"] is None:
-            bar["bar"] = tqdm(total=total, unit="file", file=sys.stderr, leave=False)
+            bar["bar"] = tqdm(total=total, file=sys.stderr, leave=False)
         bar["bar"].n = done
         bar["bar"].set_description(what[:40])
         bar["bar"].refresh()

@@ -34,7 +34,8 @@ class Settings:
     prompts_dir: Path = PROJECT_ROOT / "prompts"
     embed_model: str = ""  # empty: the bundled all-MiniLM-L6-v2
     embed_device: str = "cpu"  # cpu | cuda | auto
-    embed_batch_size: int = 64
+    # sentence-transformers' default; on CPU larger batches only add padding work.
+    embed_batch_size: int = 32
     # all-MiniLM-L6-v2 truncates beyond 256 word pieces: no chunk (with its prefix) may exceed this.
     max_chunk_tokens: int = 256
     # Chunks are packed up to this many word pieces: MiniLM was trained on short passages, and

@@ -35,7 +35,8 @@ def small_corpus(tmp_path):
 
 
 def start_ingest(docs, index):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    # Small batches: the run writes to its new store several times while it embeds.
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "BENEFITS_QA_EMBED_BATCH_SIZE": "8"}
     return subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", str(docs), "--index", str(index), "--json"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
@@ -52,8 +53,8 @@ def test_sigkill_mid_embedding_changes_nothing_and_next_run_completes(small_corp
     shutil.copy(CORPUS / "severance-pay-plan.pdf", small_corpus)
     (small_corpus / "faq-leave-and-time-off.html").unlink()
     process = start_ingest(small_corpus, index)
-    # Kill once the new store generation has received the first document's chunks: the run is
-    # then embedding the second document.
+    # Kill once the new store generation has received its first batch of chunks: the run is then
+    # embedding the next batch.
     deadline = time.time() + 180
     baseline = None
     while time.time() < deadline and process.poll() is None:
