@@ -58,7 +58,8 @@ def _heading_lines(page) -> set[str]:
     """Normalised texts of the lines that are headings: set in a larger font than the body, or
     bold at body size when short and not part of a sentence (a bold lead-in is emphasis, not a heading)."""
     lines, body = _styled_lines(page)
-    widest = max((len(text) for text, _, _ in lines), default=0)
+    # Width of a full body line (a column's width on a two-column page), not of a running header.
+    widest = max((len(text) for text, size, _ in lines if abs(size - body) < 0.5), default=0)
     headings = set()
     for text, size, bold in lines:
         if len(text) > _MAX_HEADING_CHARS or text.endswith((".", ",", ";")) or _SENTENCE_END.search(text):

@@ -1,0 +1,75 @@
+"""The question sets are well-formed and still agree with the corpus as built (pages and facts)."""
+import json
+import re
+import subprocess
+import sys
+from functools import lru_cache
+
+import pytest
+from pypdf import PdfReader
+
+from ingest.parse import parse_file
+from rag.evaluate import load_questions
+from tests.conftest import CORPUS, ROOT
+
+EVAL = ROOT / "tests" / "eval"
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).lower()
+
+
+@lru_cache(maxsize=None)
+def page_text(source: str, page: int | None) -> str:
+    path = CORPUS / source
+    if page is None:
+        doc = parse_file(path, source)
+        return squash(" ".join(s.heading + " " + s.text for s in doc.sections))
+    return squash(PdfReader(path).pages[page - 1].extract_text())
+
+
+@pytest.mark.parametrize("name,minimum,unanswerable", [("questions.jsonl", 100, 20), ("calibration.jsonl", 30, 10)])
+def test_question_file_shape(name, minimum, unanswerable):
+    questions = load_questions(EVAL / name)
+    assert len(questions) >= minimum
+    assert sum(not q.answerable for q in questions) >= unanswerable
+    assert len({q.id for q in questions}) == len(questions)
+    for q in questions:
+        assert bool(q.expected_sources) == q.answerable, q.id
+        assert bool(q.must_include) == q.answerable, q.id
+
+
+def test_eval_and_calibration_sets_do_not_overlap():
+    eval_qs = {squash(q.question) for q in load_questions(EVAL / "questions.jsonl")}
+    calib_qs = {squash(q.question) for q in load_questions(EVAL / "calibration.jsonl")}
+    assert not eval_qs & calib_qs
+
+
+@pytest.mark.parametrize("name", ["questions.jsonl", "calibration.jsonl"])
+def test_expected_pages_state_the_key_facts(name):
+    problems = []
+    for q in load_questions(EVAL / name):
+        texts = []
+        for source, page in q.expected_sources:
+            if not (CORPUS / source).exists():
+                problems.append(f"{q.id}: {source} is not in corpus/")
+                continue
+            if page is not None and not 1 <= page <= len(PdfReader(CORPUS / source).pages):
+                problems.append(f"{q.id}: {source} has no page {page}")
+                continue
+            texts.append(page_text(source, page))
+        for fact in q.must_include:
+            if not any(squash(fact) in t for t in texts):
+                problems.append(f"{q.id}: '{fact}' is on none of its expected pages")
+    assert not problems, "\n".join(problems)
+
+
+def test_crisis_set_shape():
+    rows = [json.loads(line) for line in (EVAL / "crisis.jsonl").read_text().splitlines() if line.strip()]
+    assert sum(r["crisis"] for r in rows) >= 40 and sum(not r["crisis"] for r in rows) >= 40
+
+
+def test_committed_pdfs_match_their_sources():
+    result = subprocess.run([sys.executable, str(CORPUS / "src" / "build.py"), "--check"],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
