@@ -9,7 +9,7 @@ from rag.embed import Embedder
 from rag.errors import BenefitsQAError
 from rag.glossary import Glossary
 from rag.index import IndexStore
-from rag.lexical import content_terms
+from rag.lexical import content_terms, without_words
 from rag.prompts import read_raw, render
 from rag.retrieve import HybridRetriever, Retrieval
 from rag.types import Answer
@@ -76,7 +76,10 @@ class Assistant:
         if not texts:
             return []
         query = np.asarray(retrieval.query_vector)
-        similarities = self.embedder.embed(texts) @ query
+        topic = without_words(retrieval.question, retrieval.generic_words)
+        topic_vector = self.embedder.embed([self.glossary.expand(topic)])[0]
+        vectors = self.embedder.embed(texts)
+        similarities, topic_similarities = vectors @ query, vectors @ topic_vector
         chunk_similarity = {s.chunk.id: s.dense_similarity for s in retrieval.chunks if s.dense_similarity}
         missing = [s.chunk.id for s in retrieval.chunks if s.chunk.id not in chunk_similarity]
         for chunk_id, vector in self.store.embeddings_for(retrieval.ledger, missing).items():
@@ -84,9 +87,10 @@ class Assistant:
         # Acronyms and their spelled-out forms count as the same word ("STD" = "short-term disability").
         question_terms = content_terms(self.glossary.collapse(retrieval.question))
         out = []
-        for (rank, chunk, i), text, similarity in zip(slots, texts, similarities):
+        for (rank, chunk, i), text, similarity, topical in zip(slots, texts, similarities, topic_similarities):
             terms = content_terms(self.glossary.collapse(text))
             overlap = len(question_terms & terms) / len(question_terms) if question_terms else 0.0
             out.append(ScoredSentence(chunk=chunk, chunk_rank=rank, index=i, similarity=float(similarity),
-                                      overlap=overlap, chunk_similarity=chunk_similarity.get(chunk.id, 0.0)))
+                                      overlap=overlap, chunk_similarity=chunk_similarity.get(chunk.id, 0.0),
+                                      topic_similarity=float(topical)))
         return out

@@ -37,6 +37,13 @@ class ScoredSentence:
     similarity: float  # cosine similarity to the question
     overlap: float  # share of the question's content words found in the sentence (0..1)
     chunk_similarity: float = 0.0  # cosine similarity of the question and the sentence's chunk
+    # Similarity to the question without its corpus-generic words ("Does Larkspur pay for a
+    # transit pass?" → "Does for a transit pass?"): the evidence that the topic itself is covered.
+    topic_similarity: float | None = None
+
+    @property
+    def evidence(self) -> float:
+        return self.similarity if self.topic_similarity is None else self.topic_similarity
 
     @property
     def text(self) -> str:
@@ -95,14 +102,15 @@ def select_sentences(candidates: list[ScoredSentence], max_sentences: int) -> li
 
 def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sentences: int,
                    abstain_text: str) -> Answer:
-    confidence = max((c.similarity for c in candidates), default=0.0)
+    confidence = max((c.evidence for c in candidates), default=0.0)
     if confidence < threshold:
         return Answer(text=abstain_text, citations=[], abstained=True, confidence=confidence)
     chosen = select_sentences(candidates, max_sentences)
 
-    # Group by cited place (document, page, section); groups in order of their best sentence.
+    # Group by cited place (document, page, section). Policy documents come first: an FAQ page
+    # summarises a policy, and the reader needs the page of the policy itself; then by best sentence.
     groups: dict[tuple, list[ScoredSentence]] = {}
-    for sentence in sorted(chosen, key=lambda s: -s.score):
+    for sentence in sorted(chosen, key=lambda s: (s.chunk.page is None, -s.score)):
         key = (sentence.chunk.source, sentence.chunk.page, sentence.chunk.section)
         groups.setdefault(key, []).append(sentence)
 

@@ -49,7 +49,7 @@ class Settings:
     rrf_k: int = 60
     # Below this cosine similarity between question and best evidence sentence, abstain.
     # Calibrated with `benefits-qa calibrate` on tests/eval/calibration.jsonl (see README).
-    abstain_threshold: float = 0.6116
+    abstain_threshold: float = 0.5394
     max_answer_sentences: int = 4
     # Larger files are refused at ingest with a hint to split them (scans and bundles, usually).
     max_file_mb: float = 50.0

@@ -21,11 +21,21 @@ def tokenize(texts: list[str]):
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
 
 
+# A word found in more than this share of all chunks (the employer's name, "plan", "employee")
+# says nothing about whether the documents cover a topic.
+GENERIC_SHARE = 0.25
+
+
 class LexicalIndex:
     def __init__(self, chunks: list[Chunk]):
         import bm25s
 
         self.chunks = chunks
+        frequency: dict[str, int] = {}
+        for c in chunks:
+            for word in set(words(f"{c.title} {c.section} {c.text}")):
+                frequency[word] = frequency.get(word, 0) + 1
+        self.generic_words = {w for w, n in frequency.items() if n > GENERIC_SHARE * len(chunks)}
         self._retriever = bm25s.BM25()
         if chunks:
             texts = [f"{c.title} {c.section} {c.text}" for c in chunks]
@@ -40,6 +50,18 @@ class LexicalIndex:
         k = min(k, len(self.chunks))
         results, scores = self._retriever.retrieve(_as_strings(query_tokens), k=k, show_progress=False)
         return [(self.chunks[int(i)], float(s)) for i, s in zip(results[0], scores[0]) if s > 0]
+
+
+def words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def without_words(text: str, dropped: set[str]) -> str:
+    """The text minus the given words (compared in lower case), or the text itself if none remain."""
+    kept = [w for w in text.split() if (words(w) or [""])[0] not in dropped]
+    return " ".join(kept) if kept else text
 
 
 def _as_strings(tokenized) -> list[list[str]]:

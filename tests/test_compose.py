@@ -71,3 +71,11 @@ def test_sentence_ending_in_colon_brings_its_list():
     chosen = select_sentences([ScoredSentence(a, 0, 0, 0.9, 0.5)] +
                               [ScoredSentence(a, 0, i, 0.3, 0.0) for i in range(1, 6)], 4)
     assert sorted(c.index for c in chosen) == [0, 1, 2, 3, 4]  # at most LIST_ITEMS items follow
+
+
+def test_policy_pages_are_cited_before_faq_pages():
+    faq = chunk("f", ["STD starts after a 7-day wait."], source="faq.html", page=None, section="Q")
+    pdf = chunk("p", ["Benefits begin on day 8."], source="plan.pdf", page=3)
+    answer = compose_answer([ScoredSentence(faq, 0, 0, 0.9, 0.5), ScoredSentence(pdf, 1, 0, 0.8, 0.5)], 0.45, 4, ABSTAIN)
+    assert [c.source for c in answer.citations] == ["plan.pdf", "faq.html"]
+    assert answer.text.startswith("Benefits begin on day 8. [1]")

@@ -31,3 +31,15 @@ def test_no_expansion_when_both_forms_present_or_none():
     assert GLOSSARY.expansions("STD (short-term disability) rules") == []
     assert GLOSSARY.expand("What is the cafeteria menu?") == "What is the cafeteria menu?"
     assert GLOSSARY.expand("COBRA cost") == "COBRA cost (continuation coverage)"
+
+
+def test_generic_words_are_dropped_for_topic_evidence():
+    from rag.lexical import LexicalIndex, without_words
+    from rag.types import Chunk
+
+    chunks = [Chunk(id=str(i), doc_hash="h", source="a.pdf", title="Acme Plan", section="", page=1,
+                    sentences=(f"Acme pays rule {i} about topic{i}.",), ordinal=i) for i in range(8)]
+    generic = LexicalIndex(chunks).generic_words
+    assert {"acme", "plan", "pays"} <= generic and "topic3" not in generic
+    assert without_words("Does Acme pay for a transit pass?", {"acme", "pay"}) == "Does for a transit pass?"
+    assert without_words("Acme plan", {"acme", "plan"}) == "Acme plan"  # nothing left: keep the question
