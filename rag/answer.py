@@ -76,7 +76,7 @@ class Assistant:
         if not texts:
             return []
         query = np.asarray(retrieval.query_vector)
-        topic = without_words(retrieval.question, retrieval.generic_words)
+        topic = without_words(retrieval.question, self.settings.employer_words)
         topic_vector = self.embedder.embed([self.glossary.expand(topic)])[0]
         vectors = self.embedder.embed(texts)
         similarities, topic_similarities = vectors @ query, vectors @ topic_vector

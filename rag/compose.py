@@ -37,8 +37,9 @@ class ScoredSentence:
     similarity: float  # cosine similarity to the question
     overlap: float  # share of the question's content words found in the sentence (0..1)
     chunk_similarity: float = 0.0  # cosine similarity of the question and the sentence's chunk
-    # Similarity to the question without its corpus-generic words ("Does Larkspur pay for a
-    # transit pass?" → "Does for a transit pass?"): the evidence that the topic itself is covered.
+    # Similarity to the question without the employer's name ("Does Larkspur pay for a transit
+    # pass?" → "Does pay for a transit pass?"): every policy names the employer, so the name lends
+    # any sentence a similarity that says nothing about whether the topic is covered.
     topic_similarity: float | None = None
 
     @property

@@ -5,6 +5,7 @@ One place: the CLI, the app and the tests all call `load_settings()`; README lis
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
@@ -49,14 +50,21 @@ class Settings:
     rrf_k: int = 60
     # Below this cosine similarity between question and best evidence sentence, abstain.
     # Calibrated with `benefits-qa calibrate` on tests/eval/calibration.jsonl (see README).
-    abstain_threshold: float = 0.5394
+    abstain_threshold: float = 0.5538
     max_answer_sentences: int = 4
     # Larger files are refused at ingest with a hint to split them (scans and bundles, usually).
     max_file_mb: float = 50.0
     # Seconds to wait for an intranet page before reporting it as failed.
     fetch_timeout: float = 15.0
+    # The employer's names, comma-separated: ignored when judging whether the documents cover a question.
+    employer_names: str = "Larkspur, Larkspur Analytics"
     hr_contact: str = "the HR Service Center (hr@larkspur.example, 1-800-555-0142)"
     eap_line: str = "BrightPath EAP, 24/7: 1-800-555-0199"
+
+    @property
+    def employer_words(self) -> set[str]:
+        names = {w for name in self.employer_names.split(",") for w in re.findall(r"[a-z0-9']+", name.lower())}
+        return names | {"company", "company's", "employer", "employer's"} | {n + "'s" for n in names}
 
     @property
     def embed_model_path(self) -> str:
@@ -79,6 +87,7 @@ _ENV_FIELDS = {
     "MAX_ANSWER_SENTENCES": ("max_answer_sentences", int),
     "MAX_FILE_MB": ("max_file_mb", float),
     "FETCH_TIMEOUT": ("fetch_timeout", float),
+    "EMPLOYER_NAMES": ("employer_names", str),
     "HR_CONTACT": ("hr_contact", str),
     "EAP_LINE": ("eap_line", str),
 }

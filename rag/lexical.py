@@ -21,21 +21,11 @@ def tokenize(texts: list[str]):
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
 
 
-# A word found in more than this share of all chunks (the employer's name, "plan", "employee")
-# says nothing about whether the documents cover a topic.
-GENERIC_SHARE = 0.25
-
-
 class LexicalIndex:
     def __init__(self, chunks: list[Chunk]):
         import bm25s
 
         self.chunks = chunks
-        frequency: dict[str, int] = {}
-        for c in chunks:
-            for word in set(words(f"{c.title} {c.section} {c.text}")):
-                frequency[word] = frequency.get(word, 0) + 1
-        self.generic_words = {w for w, n in frequency.items() if n > GENERIC_SHARE * len(chunks)}
         self._retriever = bm25s.BM25()
         if chunks:
             texts = [f"{c.title} {c.section} {c.text}" for c in chunks]

@@ -30,7 +30,6 @@ class Retrieval:
     context_k: int
     versions: dict[str, VersionRole] = field(default_factory=dict)  # doc_hash → role, where versions exist
     ledger: object = None  # the ledger (generation) this retrieval read, for follow-up reads
-    generic_words: set[str] = field(default_factory=set)  # words too common in the corpus to be evidence
 
     @property
     def chunks(self) -> list[ScoredChunk]:
@@ -48,8 +47,7 @@ class HybridRetriever:
         expanded = self.glossary.expand(question)
         query_vector = self.embedder.embed([expanded])[0]
         dense = self.store.dense_search(ledger, query_vector, settings.retrieve_k)
-        lexical_index = self.store.lexical(ledger)
-        lexical = lexical_index.search(expanded, settings.retrieve_k)
+        lexical = self.store.lexical(ledger).search(expanded, settings.retrieve_k)
         by_id: dict[str, Chunk] = {c.id: c for c, _ in dense}
         by_id.update({c.id: c for c, _ in lexical})
         similarity = {c.id: s for c, s in dense}
@@ -64,4 +62,4 @@ class HybridRetriever:
         return Retrieval(
             question=question, ranked=[ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked],
             query_vector=query_vector, expanded_query=expanded, context_k=settings.context_k,
-            versions=roles, ledger=ledger, generic_words=lexical_index.generic_words)
+            versions=roles, ledger=ledger)

@@ -33,13 +33,11 @@ def test_no_expansion_when_both_forms_present_or_none():
     assert GLOSSARY.expand("COBRA cost") == "COBRA cost (continuation coverage)"
 
 
-def test_generic_words_are_dropped_for_topic_evidence():
-    from rag.lexical import LexicalIndex, without_words
-    from rag.types import Chunk
+def test_employer_name_is_dropped_for_topic_evidence():
+    from rag.config import load_settings
+    from rag.lexical import without_words
 
-    chunks = [Chunk(id=str(i), doc_hash="h", source="a.pdf", title="Acme Plan", section="", page=1,
-                    sentences=(f"Acme pays rule {i} about topic{i}.",), ordinal=i) for i in range(8)]
-    generic = LexicalIndex(chunks).generic_words
-    assert {"acme", "plan", "pays"} <= generic and "topic3" not in generic
-    assert without_words("Does Acme pay for a transit pass?", {"acme", "pay"}) == "Does for a transit pass?"
-    assert without_words("Acme plan", {"acme", "plan"}) == "Acme plan"  # nothing left: keep the question
+    words = load_settings({"BENEFITS_QA_EMPLOYER_NAMES": "Acme, Acme Widgets"}).employer_words
+    assert {"acme", "widgets", "acme's", "company"} <= words
+    assert without_words("Does Acme's plan pay for a transit pass?", words) == "Does plan pay for a transit pass?"
+    assert without_words("Acme company", words) == "Acme company"  # nothing left: keep the question
