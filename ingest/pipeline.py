@@ -177,9 +177,16 @@ def _build(to_build, settings, generation, progress, report) -> dict[str, Ledger
     counter = TokenCounter(settings.embed_model_path)
     entries: dict[str, LedgerEntry] = {}
     pending = []  # chunks of every parsed file, embedded together below
+    built_hashes: dict[str, LedgerEntry] = {}
     for done, (f, status) in enumerate(to_build):
         if progress:
             progress(done, len(to_build), f"reading {f.source}")
+        if f.sha256 in built_hashes:  # the same content under a second name: its chunks are shared
+            twin = built_hashes[f.sha256]
+            entries[f.source] = replace(twin, source=f.source, origin=f.origin,
+                                        local_path=str(f.path) if is_url(f.source) else "")
+            report.files.append(FileReport(f.source, status, twin.chunks, note="; ".join(filter(None, [f.note, f"same content as {twin.source}"]))))
+            continue
         try:
             doc = parse_file(f.path, f.source, max_bytes=int(settings.max_file_mb * 2**20))
             chunks = chunk_document(doc, f.sha256, counter, settings.max_chunk_tokens, settings.chunk_tokens)
@@ -193,6 +200,7 @@ def _build(to_build, settings, generation, progress, report) -> dict[str, Ledger
             source=f.source, doc_hash=f.sha256, title=doc.title, kind=doc.kind, chunks=len(chunks),
             size=f.size, ingested_at=now_iso(), version=doc.version, effective_date=doc.effective_date,
             origin=f.origin, local_path=str(f.path) if is_url(f.source) else "")
+        built_hashes[f.sha256] = entries[f.source]
         report.files.append(FileReport(f.source, status, len(chunks), note=f.note))
     if generation is not None and pending:
         embedder = Embedder(settings)

@@ -52,11 +52,11 @@ def test_uncovered_question_abstains(app):
 
 
 def test_page_viewer_and_new_conversation(app):
-    app.chat_input(key="question").set_value("How many weeks of FMLA leave can I take?").run()
+    app.chat_input(key="question").set_value("How long is the waiting period for short-term disability?").run()
     toggles = [t for t in app.toggle if t.key.startswith("page-")]
     assert toggles
     toggles[0].set_value(True).run()
-    assert not app.exception and len(app.get("imgs")) == 1
+    assert not app.exception and len(app.get("image")) == 1
     app.button(key="new-conversation").click().run()
     assert not app.exception and len(app.chat_message) == 0
 
