@@ -41,7 +41,9 @@ class Assistant:
         retrieval = self.retriever.retrieve(question)
         candidates = self.score_sentences(retrieval)
         answer = compose_answer(candidates, self.settings.abstain_threshold,
-                                self.settings.max_answer_sentences, render(self.settings, "abstain.md"))
+                                self.settings.max_answer_sentences, render(self.settings, "abstain.md"),
+                                lexical=retrieval.lexical_evidence,
+                                lexical_threshold=self.settings.abstain_lexical_threshold)
         if not answer.abstained:
             answer.text = "\n\n".join([answer.text, *self.version_notes(answer, retrieval)])
         return answer, retrieval

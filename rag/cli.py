@@ -137,17 +137,16 @@ def cmd_calibrate(args) -> int:
     path = Path(args.questions or PROJECT_ROOT / "tests" / "eval" / "calibration.jsonl")
     questions = evaluate.load_questions(path)
     outcomes = evaluate.run(Assistant(_settings(args)), questions)
-    threshold = evaluate.best_threshold([o.confidence for o in outcomes], [o.question.answerable for o in outcomes])
-    result = {"questions": len(questions), "threshold": threshold,
-              "answerable_confidence_min": round(min((o.confidence for o in outcomes if o.question.answerable), default=0), 4),
-              "unanswerable_confidence_max": round(max((o.confidence for o in outcomes if not o.question.answerable), default=0), 4)}
+    threshold, lexical = evaluate.best_thresholds([o.confidence for o in outcomes],
+                                                  [o.lexical_confidence for o in outcomes],
+                                                  [o.question.answerable for o in outcomes])
+    result = {"questions": len(questions), "threshold": threshold, "lexical_threshold": lexical}
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"Suggested abstention threshold: {threshold} (from {len(questions)} questions in {path}).")
-        print(f"Lowest answerable confidence {result['answerable_confidence_min']}, "
-              f"highest unanswerable {result['unanswerable_confidence_max']}.")
-        print(f"Use it with BENEFITS_QA_ABSTAIN_THRESHOLD={threshold}.")
+        print(f"Suggested abstention thresholds from {len(questions)} questions in {path}:")
+        print(f"  BENEFITS_QA_ABSTAIN_THRESHOLD={threshold}")
+        print(f"  BENEFITS_QA_ABSTAIN_LEXICAL_THRESHOLD={'' if lexical is None else lexical}")
     return 0
 
 

@@ -101,11 +101,20 @@ def select_sentences(candidates: list[ScoredSentence], max_sentences: int) -> li
     return chosen
 
 
+def should_abstain(semantic: float, lexical: float, threshold: float, lexical_threshold: float | None) -> bool:
+    """Abstain when the meaning of the question is not found in the documents, unless its words are:
+    a question whose rare words score high on BM25 is about something the documents discuss."""
+    if semantic >= threshold:
+        return False
+    return lexical_threshold is None or lexical < lexical_threshold
+
+
 def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sentences: int,
-                   abstain_text: str) -> Answer:
+                   abstain_text: str, lexical: float = 0.0, lexical_threshold: float | None = None) -> Answer:
     confidence = max((c.evidence for c in candidates), default=0.0)
-    if confidence < threshold:
-        return Answer(text=abstain_text, citations=[], abstained=True, confidence=confidence)
+    if should_abstain(confidence, lexical, threshold, lexical_threshold):
+        return Answer(text=abstain_text, citations=[], abstained=True, confidence=confidence,
+                      lexical_confidence=lexical)
     chosen = select_sentences(candidates, max_sentences)
 
     # Group by cited place (document, page, section). Policy documents come first: an FAQ page
@@ -125,4 +134,5 @@ def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sente
                                   section=chunk.section, snippet=snippet,
                                   score=round(max(m.similarity for m in members), 4)))
         parts.append(" ".join(f"{m.text} [{n}]" for m in members))
-    return Answer(text="\n\n".join(parts), citations=citations, abstained=False, confidence=confidence)
+    return Answer(text="\n\n".join(parts), citations=citations, abstained=False, confidence=confidence,
+                  lexical_confidence=lexical)

@@ -51,6 +51,9 @@ class Settings:
     # Below this cosine similarity between question and best evidence sentence, abstain.
     # Calibrated with `benefits-qa calibrate` on tests/eval/calibration.jsonl (see README).
     abstain_threshold: float = 0.5538
+    # ... unless the question's words score at least this on BM25 (None: semantic evidence only).
+    # Calibrated together with abstain_threshold.
+    abstain_lexical_threshold: float | None = None
     max_answer_sentences: int = 4
     # Larger files are refused at ingest with a hint to split them (scans and bundles, usually).
     max_file_mb: float = 50.0
@@ -84,6 +87,7 @@ _ENV_FIELDS = {
     "CONTEXT_K": ("context_k", int),
     "RRF_K": ("rrf_k", int),
     "ABSTAIN_THRESHOLD": ("abstain_threshold", float),
+    "ABSTAIN_LEXICAL_THRESHOLD": ("abstain_lexical_threshold", float),
     "MAX_ANSWER_SENTENCES": ("max_answer_sentences", int),
     "MAX_FILE_MB": ("max_file_mb", float),
     "FETCH_TIMEOUT": ("fetch_timeout", float),

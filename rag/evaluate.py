@@ -37,6 +37,7 @@ class Outcome:
     abstained: bool
     confidence: float
     seconds: float
+    lexical_confidence: float = 0.0
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -154,6 +155,49 @@ def best_threshold(confidences: list[float], answerable: list[bool]) -> float:
     return round(statistics.median(ties), 4)
 
 
+def _cuts(values: list[float]) -> list[float]:
+    points = sorted(set(values))
+    return [(a + b) / 2 for a, b in zip(points, points[1:])] or points
+
+
+def best_thresholds(semantic: list[float], lexical: list[float], answerable: list[bool]) -> tuple[float, float | None]:
+    """The (semantic, lexical) pair for `should_abstain` with the best balanced accuracy.
+
+    Among equally good pairs, the one nearest the middle of them all (in units of each signal's
+    range), which leaves the most room on every side; lexical None means the words never
+    overrule weak meaning.
+    """
+    from rag.compose import should_abstain
+
+    pos = [i for i, a in enumerate(answerable) if a]
+    neg = [i for i, a in enumerate(answerable) if not a]
+    sem_cuts, lex_cuts = _cuts(semantic), _cuts(lexical) + [None]
+
+    def balanced(t, b):
+        abstains = [should_abstain(semantic[i], lexical[i], t, b) for i in range(len(semantic))]
+        tpr = sum(not abstains[i] for i in pos) / len(pos) if pos else 1.0
+        tnr = sum(abstains[i] for i in neg) / len(neg) if neg else 1.0
+        return (tpr + tnr) / 2
+
+    scored = {(t, b): balanced(t, b) for t in sem_cuts for b in lex_cuts}
+    best = max(scored.values())
+    ties = [key for key, value in scored.items() if value == best]
+    finite = [b for _, b in ties if b is not None]
+    mid_t = statistics.median(t for t, _ in ties)
+    mid_b = statistics.median(finite) if finite else None
+    span_t = (max(semantic) - min(semantic)) or 1.0
+    span_b = (max(lexical) - min(lexical)) or 1.0
+
+    def distance(key):
+        t, b = key
+        if (b is None) != (mid_b is None):
+            return float("inf")
+        return ((t - mid_t) / span_t) ** 2 + (0.0 if b is None else ((b - mid_b) / span_b) ** 2)
+
+    t, b = min(ties, key=distance)
+    return round(t, 4), (round(b, 4) if b is not None else None)
+
+
 def run(assistant, questions: list[Question], progress=None) -> list[Outcome]:
     outcomes = []
     for number, q in enumerate(questions):
@@ -169,7 +213,7 @@ def run(assistant, questions: list[Question], progress=None) -> list[Outcome]:
             question=q, ranked_pages=tuple(ranked),
             cited_pages=tuple((c.source, c.page) for c in answer.citations),
             answer_text=answer.text, abstained=answer.abstained, confidence=answer.confidence,
-            seconds=seconds))
+            seconds=seconds, lexical_confidence=answer.lexical_confidence))
         if progress:
             progress(number + 1, len(questions))
     return outcomes

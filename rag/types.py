@@ -76,7 +76,8 @@ class Answer:
     text: str  # sentences each ending with its citation marker [n]
     citations: list[Citation] = field(default_factory=list)
     abstained: bool = False
-    confidence: float = 0.0  # best evidence similarity, the number the abstention threshold is compared to
+    confidence: float = 0.0  # best evidence similarity (semantic), compared to the abstention threshold
+    lexical_confidence: float = 0.0  # best BM25 score of the question's words, the second abstention signal
 
     def to_json(self) -> dict:
         return {

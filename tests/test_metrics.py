@@ -4,7 +4,7 @@ import json
 import pytest
 
 from rag.errors import BenefitsQAError
-from rag.evaluate import Outcome, Question, best_threshold, load_questions, percentile, score
+from rag.evaluate import Outcome, Question, best_threshold, best_thresholds, load_questions, percentile, score
 
 
 def outcome(qid, answerable=True, expected=(("a.pdf", 2),), ranked=(), cited=(), text="", abstained=False,
@@ -67,3 +67,20 @@ def test_question_file_errors_name_the_line(tmp_path):
         load_questions(path)
     path.write_text(json.dumps(good) + "\n")
     assert load_questions(path)[0].expected_sources == (("a.pdf", 1),)
+
+
+def test_two_signal_thresholds_let_strong_words_overrule_weak_meaning():
+    # Answerable: (0.8, 2), (0.5, 9) — weak meaning but its rare words are found; unanswerable: (0.45, 3), (0.3, 1).
+    semantic, lexical = [0.8, 0.5, 0.45, 0.3], [2.0, 9.0, 3.0, 1.0]
+    t, b = best_thresholds(semantic, lexical, [True, True, False, False])
+    from rag.compose import should_abstain
+    assert [should_abstain(s, l, t, b) for s, l in zip(semantic, lexical)] == [False, False, True, True]
+    assert 3.0 < b <= 9.0
+
+
+def test_should_abstain_rule():
+    from rag.compose import should_abstain
+    assert not should_abstain(0.7, 0.0, 0.5, 5.0)
+    assert should_abstain(0.4, 1.0, 0.5, 5.0)
+    assert not should_abstain(0.4, 6.0, 0.5, 5.0)
+    assert should_abstain(0.4, 99.0, 0.5, None)
