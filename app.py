@@ -33,6 +33,15 @@ def starters(settings) -> list[tuple[str, str]]:
     return [(topic.strip(), question.strip()) for topic, question in rows]
 
 
+def show_answer(answer, ledger, turn: int) -> None:
+    if answer.preamble:  # crisis resources come first, always
+        st.error(answer.preamble)
+    st.markdown(answer_markdown(answer))
+    for notice in answer.notices:
+        st.info(escape_markdown(notice))
+    show_citations(answer, ledger, turn)
+
+
 def show_citations(answer, ledger, turn: int) -> None:
     for c in answer.citations:
         with st.expander(citation_heading(c)):
@@ -82,8 +91,7 @@ def main() -> None:
             if message["role"] == "user":
                 st.markdown(escape_markdown(message["text"]))
             else:
-                st.markdown(answer_markdown(message["answer"]))
-                show_citations(message["answer"], ledger, turn)
+                show_answer(message["answer"], ledger, turn)
 
     typed = st.chat_input("Ask about disability, leave, insurance, severance, performance plans…",
                           key="question", max_chars=2000)
@@ -101,8 +109,7 @@ def main() -> None:
             st.error(str(err))
             messages.pop()
             return
-        st.markdown(answer_markdown(answer))
-        show_citations(answer, ledger, len(messages))
+        show_answer(answer, ledger, len(messages))
     messages.append({"role": "assistant", "answer": answer})
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rag import safety
 from rag.compose import ScoredSentence, compose_answer
 from rag.config import Settings
 from rag.embed import Embedder
@@ -45,8 +46,20 @@ class Assistant:
                                 lexical=retrieval.lexical_evidence,
                                 lexical_threshold=self.settings.abstain_lexical_threshold)
         if not answer.abstained:
-            answer.text = "\n\n".join([answer.text, *self.version_notes(answer, retrieval)])
+            answer.notices += self.version_notes(answer, retrieval)
+        self.add_safety_texts(answer, safety.check(question))
         return answer, retrieval
+
+    def add_safety_texts(self, answer: Answer, found: safety.SafetyCheck) -> None:
+        """Crisis resources before the answer; EAP pointer and legal notes after it."""
+        if found.crisis:
+            answer.crisis = True
+            answer.preamble = render(self.settings, "crisis.md")
+        elif found.distress:
+            answer.notices.append(render(self.settings, "distress.md"))
+        notes = dict(line.split("\t", 1) for line in read_raw(self.settings, "legal_notes.tsv").splitlines()
+                     if "\t" in line and not line.startswith("#"))
+        answer.notices += [notes[topic].strip() for topic in found.legal_topics if topic in notes]
 
     def version_notes(self, answer: Answer, retrieval: Retrieval) -> list[str]:
         """Say which version is quoted when a cited policy has other live versions."""

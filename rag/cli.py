@@ -73,7 +73,7 @@ def cmd_ask(args) -> int:
     if args.json:
         print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return 0
-    print(answer.text)
+    print(answer.full_text())
     if answer.citations:
         print("\nSources:")
         for c in answer.citations:
@@ -113,6 +113,10 @@ def cmd_eval(args) -> int:
     assistant = Assistant(_settings(args))
     assistant.ask("warm-up")  # load the model before timing
     report = evaluate.score(evaluate.run(assistant, questions))
+    crisis_path = Path(args.crisis or PROJECT_ROOT / "tests" / "eval" / "crisis.jsonl")
+    if crisis_path.exists():
+        report.crisis_recall, report.crisis_false_alarm_rate, wrong = evaluate.crisis_rates(crisis_path)
+        report.failures += [{"id": i, "crisis_check_wrong": True} for i in wrong]
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
         return 0
@@ -120,7 +124,8 @@ def cmd_eval(args) -> int:
             ("hit@1", report.hit_at_1), ("hit@5", report.hit_at_5), ("MRR", report.mrr),
             ("citation precision", report.citation_precision), ("key-fact recall", report.key_fact_recall),
             ("abstention precision", report.abstention_precision), ("abstention recall", report.abstention_recall),
-            ("latency p50 (ms)", report.latency_p50_ms), ("latency p95 (ms)", report.latency_p95_ms)]
+            ("latency p50 (ms)", report.latency_p50_ms), ("latency p95 (ms)", report.latency_p95_ms),
+            ("crisis recall", report.crisis_recall), ("crisis false-alarm rate", report.crisis_false_alarm_rate)]
     print(f"Evaluation of {path}")
     for name, value in rows:
         print(f"  {name:<28} {value}")
@@ -175,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="grade answers on a question file (hit@k, MRR, key facts, abstention)")
     p.add_argument("--questions", metavar="FILE", help="JSON Lines questions (default: tests/eval/questions.jsonl)")
+    p.add_argument("--crisis", metavar="FILE", help="JSON Lines crisis messages (default: tests/eval/crisis.jsonl)")
     index_flag(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)

@@ -95,6 +95,8 @@ class EvalReport:
     latency_p50_ms: float
     latency_p95_ms: float
     failures: list[dict] = field(default_factory=list)
+    crisis_recall: float | None = None
+    crisis_false_alarm_rate: float | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -196,6 +198,20 @@ def best_thresholds(semantic: list[float], lexical: list[float], answerable: lis
 
     t, b = min(ties, key=distance)
     return round(t, 4), (round(b, 4) if b is not None else None)
+
+
+def crisis_rates(path: Path) -> tuple[float, float, list[str]]:
+    """Recall on crisis messages, false-alarm rate on the others, and the ids gotten wrong."""
+    from rag.safety import check
+
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    crisis = [r for r in rows if r["crisis"]]
+    other = [r for r in rows if not r["crisis"]]
+    missed = [r["id"] for r in crisis if not check(r["text"]).crisis]
+    alarms = [r["id"] for r in other if check(r["text"]).crisis]
+    recall = 1 - len(missed) / len(crisis) if crisis else 1.0
+    false_alarms = len(alarms) / len(other) if other else 0.0
+    return round(recall, 4), round(false_alarms, 4), missed + alarms
 
 
 def run(assistant, questions: list[Question], progress=None) -> list[Outcome]:

@@ -76,12 +76,20 @@ class Answer:
     text: str  # sentences each ending with its citation marker [n]
     citations: list[Citation] = field(default_factory=list)
     abstained: bool = False
+    preamble: str = ""  # shown before the answer: crisis resources
+    notices: list[str] = field(default_factory=list)  # shown after it: version, EAP and legal notes
+    crisis: bool = False
     confidence: float = 0.0  # best evidence similarity (semantic), compared to the abstention threshold
     lexical_confidence: float = 0.0  # best BM25 score of the question's words, the second abstention signal
 
+    def full_text(self) -> str:
+        """Everything the user reads, in order: crisis resources, the answer, the notes."""
+        return "\n\n".join(part for part in (self.preamble, self.text, *self.notices) if part)
+
     def to_json(self) -> dict:
         return {
-            "answer": self.text,
+            "answer": self.full_text(),
             "citations": [asdict(c) for c in self.citations],
             "abstained": self.abstained,
+            "crisis": self.crisis,
         }
