@@ -50,10 +50,10 @@ class Settings:
     rrf_k: int = 60
     # Below this cosine similarity between question and best evidence sentence, abstain.
     # Calibrated with `benefits-qa calibrate` on tests/eval/calibration.jsonl (see README).
-    abstain_threshold: float = 0.5538
-    # ... unless the question's words score at least this on BM25 (None: semantic evidence only).
+    abstain_threshold: float = 0.585
+    # ... unless the question's words score at least this on BM25 (unset: semantic evidence only).
     # Calibrated together with abstain_threshold.
-    abstain_lexical_threshold: float | None = None
+    abstain_lexical_threshold: float | None = 9.0232
     max_answer_sentences: int = 4
     # Larger files are refused at ingest with a hint to split them (scans and bundles, usually).
     max_file_mb: float = 50.0
