@@ -155,6 +155,40 @@ def cmd_calibrate(args) -> int:
     return 0
 
 
+def cmd_feedback(args) -> int:
+    from dataclasses import asdict
+
+    from rag.feedback import feedback_path, summarize
+
+    settings = _settings(args)
+    summary = summarize(settings)
+    if args.json:
+        print(json.dumps(asdict(summary), indent=2, ensure_ascii=False))
+        return 0
+    if not summary.total_votes and not summary.abstentions:
+        print(f"No feedback yet in {feedback_path(settings)}.")
+        return 0
+    print(f"Feedback in {feedback_path(settings)}: {summary.total_votes} votes "
+          f"({summary.up} up, {summary.down} down), {summary.abstentions} abstentions")
+    print(f"\n  {'topic':<20} {'up':>5} {'down':>5} {'abstained':>10}")
+    for topic, c in summary.by_topic.items():
+        print(f"  {topic:<20} {c.up:>5} {c.down:>5} {c.abstained:>10}")
+    if summary.by_document:
+        width = max(len("document"), *(len(name) for name in summary.by_document))
+        print(f"\n  {'document':<{width}} {'up':>5} {'down':>5}")
+        for name, c in summary.by_document.items():
+            print(f"  {name:<{width}} {c.up:>5} {c.down:>5}")
+    if summary.gaps:
+        print("\nGaps (abstentions and thumbs-down), largest first:")
+        for gap in summary.gaps:
+            print(f"  {gap.topic}: {gap.abstentions} abstentions, {gap.thumbs_down} thumbs-down")
+            for question in gap.questions:
+                print(f"    asked: {question}")
+            for comment in gap.comments:
+                print(f"    comment: {comment}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="benefits-qa", description=(
         "Answers benefits and HR-process questions from your employer's policy documents, with citations."))
@@ -195,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     index_flag(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("feedback", help="summarise the thumbs up/down employees gave answers, and the gaps")
+    index_flag(p)
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_feedback)
     return parser
 
 

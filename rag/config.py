@@ -61,6 +61,8 @@ class Settings:
     fetch_timeout: float = 15.0
     # The employer's names, comma-separated: ignored when judging whether the documents cover a question.
     employer_names: str = "Larkspur, Larkspur Analytics"
+    # Token that unlocks the maintainers' page in the app; empty: the page does not exist.
+    admin_token: str = ""
     hr_contact: str = "the HR Service Center (hr@larkspur.example, 1-800-555-0142)"
     eap_line: str = "BrightPath EAP, 24/7: 1-800-555-0199"
 
@@ -92,6 +94,7 @@ _ENV_FIELDS = {
     "MAX_FILE_MB": ("max_file_mb", float),
     "FETCH_TIMEOUT": ("fetch_timeout", float),
     "EMPLOYER_NAMES": ("employer_names", str),
+    "ADMIN_TOKEN": ("admin_token", str),
     "HR_CONTACT": ("hr_contact", str),
     "EAP_LINE": ("eap_line", str),
 }

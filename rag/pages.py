@@ -1,23 +1,123 @@
-"""Render a cited PDF page as a PNG (pypdfium2), for the app's page viewer."""
+"""Render a cited PDF page as a PNG (pypdfium2), with the quoted sentences highlighted.
+
+A highlight is found by matching letters and digits only: the index stores sentences with
+whitespace normalised, while the PDF's text has line breaks, hyphenation at line ends,
+ligatures and curly quotes. Both sides are reduced to lower-case letters and digits, and each
+kept letter remembers its character index on pdfium's text page, so a match maps straight
+back to pdfium's text rectangles (one per line). A highlight that cannot be found is skipped.
+"""
 from __future__ import annotations
 
 import io
+import unicodedata
+from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 # 1.5 × 72 dpi = 108 dpi: legible on a laptop screen, about 150 KB per page.
 RENDER_SCALE = 1.5
+FILL = (255, 220, 0, 90)  # translucent, so the text stays readable under the highlight
+OUTLINE = (200, 150, 0, 200)
+# If the whole sentence does not match (e.g. a table cell in the middle), highlight from its
+# opening letters to its closing letters, provided they are close together on the page.
+HEAD, TAIL = 50, 30
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
 
 
-def render_page_png(path: Path, page: int, scale: float = RENDER_SCALE) -> bytes:
+def render_page_png(path: Path, page: int, highlights: Sequence[str] = (),
+                    scale: float = RENDER_SCALE) -> bytes:
+    """The 1-based `page` as a PNG, with a yellow box over the text of each highlight."""
+    from PIL import Image, ImageDraw
+
+    with _open_page(path, page) as pdf_page:
+        image = pdf_page.render(scale=scale).to_pil().convert("RGBA")
+        boxes = _find_boxes(pdf_page, highlights)
+        # Text coordinates are PDF points from the bottom-left; pixels count from the top-left.
+        left, _, _, top = pdf_page.get_bbox()
+    if boxes:
+        overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(overlay)
+        pad = 1.5  # points: pdfium's rectangles hug the glyphs
+        for x0, y0, x1, y1 in boxes:
+            draw.rectangle(((x0 - pad - left) * scale, (top - y1 - pad) * scale,
+                            (x1 + pad - left) * scale, (top - y0 + pad) * scale),
+                           fill=FILL, outline=OUTLINE, width=1)
+        image = Image.alpha_composite(image, overlay)
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def find_highlight_boxes(path: Path, page: int, highlights: Sequence[str]) -> list[Box]:
+    """PDF-point rectangles (left, bottom, right, top) covering each highlight found on `page`."""
+    with _open_page(path, page) as pdf_page:
+        return _find_boxes(pdf_page, highlights)
+
+
+@contextmanager
+def _open_page(path: Path, page: int):
+    """The 1-based page of a PDF, closed on exit; ValueError if the page is out of range."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(str(path))
     try:
         if not 1 <= page <= len(pdf):
-            raise ValueError(f"{path.name} has {len(pdf)} pages, not {page}")
-        image = pdf[page - 1].render(scale=scale).to_pil()
-        buffer = io.BytesIO()
-        image.save(buffer, format="PNG")
-        return buffer.getvalue()
+            raise ValueError(f"{Path(path).name} has {len(pdf)} pages, not {page}")
+        yield pdf[page - 1]
     finally:
         pdf.close()
+
+
+def _key(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
+
+
+def _find_boxes(pdf_page, highlights: Sequence[str]) -> list[Box]:
+    import pypdfium2.raw as pdfium_c
+
+    textpage = pdf_page.get_textpage()
+    # The page's letters and digits, each with its index in pdfium's character list.
+    chars = [chr(pdfium_c.FPDFText_GetUnicode(textpage, index))
+             for index in range(textpage.count_chars())]
+    letters: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(chars):
+        for letter in _key(char):
+            letters.append(letter)
+            origin.append(index)
+    text = "".join(letters)
+
+    boxes: list[Box] = []
+    for highlight in highlights:
+        span = _locate(text, _key(highlight))
+        if span is None:
+            continue
+        first, last = origin[span[0]], origin[span[1] - 1]
+        # Take in the closing full stop, bracket or quote that the letters-only match left out.
+        while last + 1 < len(chars) and not (chars[last + 1].isalnum()
+                                             or chars[last + 1].isspace()):
+            last += 1
+        # One rectangle per line of the range; pdfium merges the characters on a line.
+        for n in range(textpage.count_rects(first, last - first + 1)):
+            boxes.append(textpage.get_rect(n))
+    return boxes
+
+
+def _locate(text: str, key: str) -> tuple[int, int] | None:
+    """Start and end (in `text`) of the first match of `key`, or of its head…tail; else None."""
+    if not key:
+        return None
+    start = text.find(key)
+    if start >= 0:
+        return start, start + len(key)
+    if len(key) <= HEAD + TAIL:
+        return None
+    start = text.find(key[:HEAD])
+    if start < 0:
+        return None
+    tail = text.find(key[-TAIL:], start + HEAD)
+    # Far apart means the tail belongs to some other sentence.
+    if tail < 0 or tail + TAIL - start > 2 * len(key):
+        return None
+    return start, tail + TAIL

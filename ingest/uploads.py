@@ -1,0 +1,62 @@
+"""Maintainers' uploads and removals in the corpus folder: type and size checked, names sanitised,
+nothing written or deleted outside the folder. The app's maintainer page calls these."""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from ingest.parse import SUPPORTED
+from rag.errors import BenefitsQAError
+
+# What a real file of each type starts with: an upload named .pdf must be a PDF.
+_MAGIC = {"pdf": (b"%PDF-",)}
+
+
+def safe_name(name: str) -> str:
+    """A plain file name: no folders, no leading dots, only letters, digits, '-', '_' and one '.'."""
+    base = unicodedata.normalize("NFKD", Path(name.replace("\\", "/")).name).encode("ascii", "ignore").decode()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_.")[:100] or "document"
+    suffix = re.sub(r"[^A-Za-z0-9]", "", suffix).lower()
+    return f"{stem}.{suffix}" if suffix else stem
+
+
+def save_upload(corpus_dir: Path, name: str, data: bytes, max_bytes: int) -> Path:
+    """Write an uploaded document into the corpus folder (atomically) and return its path."""
+    clean = safe_name(name)
+    kind = SUPPORTED.get(Path(clean).suffix)
+    if kind is None:
+        raise BenefitsQAError(f"'{name}' is not a supported type; upload {', '.join(sorted(SUPPORTED))} files.")
+    if not data:
+        raise BenefitsQAError(f"'{name}' is empty.")
+    if len(data) > max_bytes:
+        raise BenefitsQAError(f"'{name}' is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit.")
+    if kind in _MAGIC and not data.startswith(_MAGIC[kind]):
+        raise BenefitsQAError(f"'{name}' is named .pdf but is not a PDF file.")
+    corpus = Path(corpus_dir).resolve()
+    target = (corpus / clean).resolve()
+    if target.parent != corpus:
+        raise BenefitsQAError(f"'{name}' would be written outside the corpus folder.")
+    corpus.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(tmp, target)
+    return target
+
+
+def remove_document(corpus_dir: Path, source: str) -> Path:
+    """Delete a document of the corpus folder by its source name (as shown in citations)."""
+    corpus = Path(corpus_dir).resolve()
+    target = (corpus / source).resolve()
+    if corpus not in target.parents:
+        raise BenefitsQAError(f"'{source}' is not inside the corpus folder.")
+    if not target.is_file():
+        raise BenefitsQAError(f"'{source}' is not in the corpus folder (already removed?).")
+    target.unlink()
+    return target

@@ -1,0 +1,122 @@
+"""The employees' chat page: ask, read the cited answer, open the cited page, give feedback."""
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from rag.config import load_settings
+from rag.errors import BenefitsQAError, IndexMissingError
+from rag.prompts import read_raw, render
+from rag.render import answer_markdown, citation_heading, escape_markdown
+from ui.shared import get_assistant, page_image, starters
+
+def show_answer(answer, ledger, turn: int, question: str, settings) -> None:
+    if answer.preamble:  # crisis resources come first, always
+        st.error(answer.preamble)
+    st.markdown(answer_markdown(answer))
+    for notice in answer.notices:
+        st.info(escape_markdown(notice))
+    show_citations(answer, ledger, turn)
+    feedback_form(answer, turn, question, settings)
+
+
+def show_citations(answer, ledger, turn: int) -> None:
+    for c in answer.citations:
+        with st.expander(citation_heading(c)):
+            st.markdown("> " + escape_markdown(c.snippet))
+            where = f"page {c.page}" if c.page else "web page"
+            st.caption(escape_markdown(f"{c.title} · {where} · {c.section or 'no section'} · {c.source}"))
+            path = ledger.path_of(c.source)
+            if path is None:
+                continue
+            if c.page and path.suffix.lower() == ".pdf":
+                if st.toggle("Show the page", key=f"page-{turn}-{c.n}"):
+                    quoted = tuple(re.split(r"(?<=[.!?])\s+", c.snippet.rstrip("…")))
+                    st.image(page_image(str(path), c.page, path.stat().st_mtime, quoted),
+                             caption=f"{c.title}, page {c.page} (quoted text highlighted)")
+            st.download_button("Download the document", data=path.read_bytes(), file_name=path.name,
+                               key=f"download-{turn}-{c.n}")
+
+
+def feedback_form(answer, turn: int, question: str, settings) -> None:
+    from rag import feedback
+    from rag.topics import topic_of
+
+    if st.session_state.get(f"feedback-sent-{turn}"):
+        st.caption("Thank you for your feedback.")
+        return
+    vote = st.feedback("thumbs", key=f"vote-{turn}")
+    if vote is None:
+        return
+    comment = st.text_input("Anything to add? (optional)", key=f"comment-{turn}", max_chars=500)
+    include = st.checkbox("Include my question, so the policy owners can see what was asked",
+                          key=f"include-{turn}", value=False)
+    if st.button("Send feedback", key=f"send-{turn}"):
+        feedback.record(settings, vote=vote, topic=topic_of(question),
+                        sources=[c.source for c in answer.citations], abstained=answer.abstained,
+                        comment=comment, question=question if include else None)
+        st.session_state[f"feedback-sent-{turn}"] = True
+        st.rerun()
+
+
+def chat_page() -> None:
+    settings = load_settings()
+    st.title("Benefits Q&A")
+    st.caption(render(settings, "disclaimer.md"))
+    try:
+        assistant = get_assistant(str(settings.index_dir))
+    except IndexMissingError as err:
+        st.info(f"The policy index is not built yet. {err}")
+        st.stop()
+    except BenefitsQAError as err:
+        st.error(str(err))
+        st.stop()
+    ledger = assistant.store.ledger()
+    messages = st.session_state.setdefault("messages", [])
+
+    with st.sidebar:
+        st.subheader("Common topics")
+        for topic, question in starters(settings):
+            if st.button(topic, key=f"starter-{topic}", use_container_width=True):
+                st.session_state["pending_question"] = question
+        if st.button("New conversation", key="new-conversation", type="primary"):
+            messages.clear()
+        st.divider()
+        st.markdown(read_raw(settings, "privacy.md"))
+        if ledger.updated_at:
+            st.caption(f"Policies last updated {ledger.updated_at[:10]} · {len(ledger.documents)} documents")
+
+    for turn, message in enumerate(messages):
+        with st.chat_message(message["role"]):
+            if message["role"] == "user":
+                st.markdown(escape_markdown(message["text"]))
+            else:
+                show_answer(message["answer"], ledger, turn, messages[turn - 1]["text"], settings)
+
+    typed = st.chat_input("Ask about disability, leave, insurance, severance, performance plans…",
+                          key="question", max_chars=2000)
+    question = typed or st.session_state.pop("pending_question", None)
+    if not question:
+        return
+    messages.append({"role": "user", "text": question})
+    with st.chat_message("user"):
+        st.markdown(escape_markdown(question))
+    with st.chat_message("assistant"):
+        try:
+            with st.spinner("Searching the policies…"):
+                answer = assistant.ask(question)
+        except BenefitsQAError as err:
+            st.error(str(err))
+            messages.pop()
+            return
+        if answer.abstained:  # counted for the gap report by topic only: no text is kept
+            from rag import feedback
+            from rag.topics import topic_of
+
+            feedback.record(settings, vote=None, topic=topic_of(question), sources=[], abstained=True)
+        show_answer(answer, ledger, len(messages), question, settings)
+    messages.append({"role": "assistant", "answer": answer})
+
+
+chat_page()
