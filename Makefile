@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test ingest corpus clean
+.PHONY: run test ingest corpus clean browser
 
 # torch first, pinned: a CPU build lies on this disk, an unpinned torch pulls a CUDA build of several GB.
 $(VENV)/.installed: pyproject.toml
@@ -23,8 +23,13 @@ run: $(VENV)/.installed
 	@test -f "$(INDEX)/ledger.json" || $(VENV)/bin/benefits-qa ingest corpus/ --index "$(INDEX)"
 	BENEFITS_QA_INDEX="$(INDEX)" $(VENV)/bin/streamlit run app.py --server.headless true --server.port 8501
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser
 	$(PY) -m pytest
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+browser:
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "note: Debian's chromium is not installed; the browser tests will be skipped"
 
 ingest: $(VENV)/.installed
 	$(VENV)/bin/benefits-qa ingest corpus/ --index "$(INDEX)"

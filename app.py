@@ -11,7 +11,7 @@ from ui.shared import is_maintainer
 
 st.set_page_config(page_title="Benefits Q&A", page_icon="📘", layout="centered")
 
-pages = [st.Page("ui/chat_page.py", title="Ask a question", icon="💬", default=True)]
+pages = [st.Page("ui/chat_page.py", title="Ask a question", icon=":material/chat:", default=True)]
 if is_maintainer(load_settings()):
-    pages.append(st.Page("ui/maintainer_page.py", title="Maintainers", icon="🛠️"))
+    pages.append(st.Page("ui/maintainer_page.py", title="Maintainers", icon=":material/build:"))
 st.navigation(pages).run()

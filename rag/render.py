@@ -10,9 +10,14 @@ _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>$:])")
 _CITATION_MARK = re.compile(r"\\\[(\d+)\\\]")
 
 
+# GitHub-flavoured Markdown turns bare addresses into links even when escaped; a word joiner
+# (U+2060, invisible) inside "://", "www." and "@" keeps them plain text.
+_AUTOLINKS = re.compile(r"(?<=[A-Za-z])(?=://)|(?<=www)(?=\.)|(?<=\w)(?=@\w)", re.IGNORECASE)
+
+
 def escape_markdown(text: str) -> str:
     """Every character Markdown (or Streamlit's extensions: $math$, :emoji:, <html>) could act on."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", _AUTOLINKS.sub("\u2060", text))
 
 
 def answer_markdown(answer: Answer) -> str:

@@ -13,3 +13,9 @@ def test_markdown_controls_are_escaped():
 def test_citation_markers_stay_readable():
     md = answer_markdown(Answer(text="Pay is 60% of base. [1]\n\nSee the plan. [2]"))
     assert "**[1]**" in md and "**[2]**" in md and "60%" in md
+
+
+def test_bare_addresses_do_not_become_links():
+    escaped = escape_markdown("See http://evil.example/x, www.evil.example and a@b.example")
+    assert "http://" not in escaped and "www." not in escaped and "a@b" not in escaped
+    assert escaped.replace("\u2060", "").replace("\\", "") == "See http://evil.example/x, www.evil.example and a@b.example"

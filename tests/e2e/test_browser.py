@@ -1,0 +1,195 @@
+"""The app in a real browser: Playwright drives Debian's Chromium against a Streamlit server that
+the test starts on loopback. Screenshots of each step go to test-artifacts/e2e/ (git-ignored)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import run_ingest
+from rag.config import load_settings
+from tests.conftest import CORPUS, ROOT
+from tests.pdf_factory import make_policy_pdf
+from tests.planted import PLANTED_QUESTION, write_planted
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+TOKEN = "e2e-admin-token"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (apt-get install chromium)"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name in ("short-term-disability-plan.pdf", "faq-short-term-disability.html", "faq-leave-and-time-off.html"):
+        shutil.copy(CORPUS / name, corpus / name)
+    write_planted(corpus)
+    index = root / "index"
+    assert run_ingest([corpus], load_settings(index_dir=index)).ok
+    port = free_port()
+    env = {**os.environ, "BENEFITS_QA_INDEX": str(index), "BENEFITS_QA_CORPUS": str(corpus),
+           "BENEFITS_QA_ADMIN_TOKEN": TOKEN, "HF_HUB_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+                                "--server.port", str(port), "--server.address", "127.0.0.1"],
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    yield {"url": url, "corpus": corpus, "index": index, "root": root}
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(server["url"])
+    page.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=120_000)
+    yield page
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def ask(page, question: str, answers_before: int = 0):
+    page.fill("[data-testid='stChatInputTextArea']", question)
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-testid=\"stChatMessage\"]').length >= {2 * (answers_before + 1)}",
+        timeout=120_000)
+    message = page.locator("[data-testid='stChatMessage']").nth(2 * answers_before + 1)
+    # The message appears before its answer: wait for the answer's text (or the abstention).
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        text = message.inner_text()
+        if ("[1]" in text or "don't cover" in text) and page.locator("[data-testid='stSpinner']").count() == 0:
+            return message
+        time.sleep(0.3)
+    raise AssertionError(f"no answer appeared: {message.inner_text()!r}")
+
+
+def test_ask_cite_view_page_and_give_feedback(page, server):
+    answer = ask(page, "How long is the waiting period for short-term disability?")
+    assert "7 consecutive calendar days" in answer.inner_text()
+    assert "[1]" in answer.inner_text()
+    shot(page, "1-cited-answer")
+
+    answer.locator("[data-testid='stExpander'] summary").first.click()
+    answer.get_by_text("Show the page").first.click()
+    image = answer.locator("[data-testid='stImage'] img").first
+    image.wait_for(timeout=60_000)
+    assert "quoted text highlighted" in answer.inner_text()
+    shot(page, "2-page-viewer-highlight")
+
+    answer.locator("[data-testid='stFeedbackButton']").first.click()  # thumbs up
+    answer.get_by_text("Send feedback").click()
+    page.get_by_text("Thank you for your feedback").wait_for(timeout=30_000)
+    shot(page, "3-feedback")
+    with sqlite3.connect(server["index"] / "feedback.sqlite3") as db:
+        rows = db.execute("SELECT vote, question FROM feedback").fetchall()
+    assert (1, None) in rows  # a vote, and no question text without opt-in
+
+
+def test_maintainer_uploads_reingests_and_the_new_policy_answers(page, server, tmp_path):
+    policy = make_policy_pdf(tmp_path / "Sabbatical Policy.pdf", "Sabbatical Policy", [[(
+        "1. Sabbatical", "Employees with 10 years of service may take a paid sabbatical of 4 weeks.")]])
+    page.get_by_text("Maintainer sign-in").click()
+    page.locator("input[type='password']").fill(TOKEN)
+    page.keyboard.press("Enter")
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Maintainers").click()
+    page.get_by_text("Add or replace documents").wait_for(timeout=60_000)
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(policy))
+    page.get_by_role("button", name="Add to the corpus").click()
+    page.get_by_text("Saved Sabbatical-Policy.pdf").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Re-ingest the corpus now").click()
+    page.get_by_text("added 1").wait_for(timeout=180_000)
+    shot(page, "4-maintainer-reingest")
+    assert (server["corpus"] / "Sabbatical-Policy.pdf").exists()
+
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Ask a question").click()
+    page.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=60_000)
+    answer = ask(page, "How long is the paid sabbatical?")
+    assert "4 weeks" in answer.inner_text() and "Sabbatical Policy" in answer.inner_text()
+    shot(page, "5-new-policy-answer")
+
+
+def test_planted_script_never_runs(page):
+    answer = ask(page, PLANTED_QUESTION)
+    answer.locator("[data-testid='stExpander'] summary").first.click()
+    time.sleep(1)
+    shot(page, "6-planted-document")
+    assert "wellness bonus" in answer.inner_text()
+    assert page.dialogs == []
+    assert page.locator("img[src*='127.0.0.1:9'], img[src='x']").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.locator("[data-testid='stChatMessage'] a").count() == 0  # no link at all from document text
+    assert page.locator("[data-testid='stChatMessage'] script").count() == 0
+
+
+def test_two_people_never_see_each_other(browser, server):
+    first, second = browser.new_context(), browser.new_context()
+    try:
+        a, b = first.new_page(), second.new_page()
+        for p in (a, b):
+            p.goto(server["url"])
+            p.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=120_000)
+        ask(a, "How many bereavement days do I get?")
+        time.sleep(1)
+        assert b.locator("[data-testid='stChatMessage']").count() == 0
+    finally:
+        first.close()
+        second.close()
+
+
+def test_phone_width_has_no_sideways_scroll(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(server["url"])
+        page.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=120_000)
+        ask(page, "Is there a waiting period before STD pays?")
+        shot(page, "7-phone-width")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    finally:
+        context.close()
