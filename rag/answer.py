@@ -5,6 +5,7 @@ import numpy as np
 
 from rag import safety
 from rag.compose import ScoredSentence, compose_answer
+from rag.conversation import condense
 from rag.config import Settings
 from rag.embed import Embedder
 from rag.errors import BenefitsQAError
@@ -29,22 +30,25 @@ class Assistant:
         self.glossary = Glossary.parse(read_raw(settings, "glossary.tsv"))
         self.retriever = HybridRetriever(self.store, self.embedder, self.glossary, settings)
 
-    def ask(self, question: str) -> Answer:
-        return self.ask_with_evidence(question)[0]
+    def ask(self, question: str, history: list[str] | None = None) -> Answer:
+        return self.ask_with_evidence(question, history)[0]
 
-    def ask_with_evidence(self, question: str) -> tuple[Answer, Retrieval]:
-        """The answer and the retrieval behind it (the evaluation scores both)."""
+    def ask_with_evidence(self, question: str, history: list[str] | None = None) -> tuple[Answer, Retrieval]:
+        """The answer and the retrieval behind it (the evaluation scores both). `history` holds the
+        conversation's earlier questions as they were searched (Answer.searched_for), oldest first."""
         question = " ".join(question.split())
         if not question:
             raise BenefitsQAError("The question is empty: type what you want to know.")
         if len(question) > MAX_QUESTION_CHARS:
             raise BenefitsQAError(f"The question is over {MAX_QUESTION_CHARS} characters: shorten it to the point you need answered.")
-        retrieval = self.retriever.retrieve(question)
+        searched_for = condense(question, history or [])
+        retrieval = self.retriever.retrieve(searched_for)
         candidates = self.score_sentences(retrieval)
         answer = compose_answer(candidates, self.settings.abstain_threshold,
                                 self.settings.max_answer_sentences, render(self.settings, "abstain.md"),
                                 lexical=retrieval.lexical_evidence,
                                 lexical_threshold=self.settings.abstain_lexical_threshold)
+        answer.searched_for = searched_for
         if not answer.abstained:
             answer.notices += self.version_notes(answer, retrieval)
         self.add_safety_texts(answer, safety.check(question))

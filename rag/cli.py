@@ -113,6 +113,12 @@ def cmd_eval(args) -> int:
     assistant = Assistant(_settings(args))
     assistant.ask("warm-up")  # load the model before timing
     report = evaluate.score(evaluate.run(assistant, questions))
+    dialogues_path = Path(args.dialogues or PROJECT_ROOT / "tests" / "eval" / "dialogues.jsonl")
+    if dialogues_path.exists():
+        multi = evaluate.score(evaluate.run_dialogues(assistant, evaluate.load_dialogues(dialogues_path)))
+        report.multi_turn_dialogues = multi.answerable
+        report.multi_turn_hit_at_5, report.multi_turn_key_fact_recall = multi.hit_at_5, multi.key_fact_recall
+        report.failures += [{**f, "dialogue": True} for f in multi.failures]
     crisis_path = Path(args.crisis or PROJECT_ROOT / "tests" / "eval" / "crisis.jsonl")
     if crisis_path.exists():
         report.crisis_recall, report.crisis_false_alarm_rate, wrong = evaluate.crisis_rates(crisis_path)
@@ -125,6 +131,8 @@ def cmd_eval(args) -> int:
             ("citation precision", report.citation_precision), ("key-fact recall", report.key_fact_recall),
             ("abstention precision", report.abstention_precision), ("abstention recall", report.abstention_recall),
             ("latency p50 (ms)", report.latency_p50_ms), ("latency p95 (ms)", report.latency_p95_ms),
+            ("multi-turn dialogues", report.multi_turn_dialogues), ("multi-turn hit@5", report.multi_turn_hit_at_5),
+            ("multi-turn key-fact recall", report.multi_turn_key_fact_recall),
             ("crisis recall", report.crisis_recall), ("crisis false-alarm rate", report.crisis_false_alarm_rate)]
     print(f"Evaluation of {path}")
     for name, value in rows:
@@ -214,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="grade answers on a question file (hit@k, MRR, key facts, abstention)")
     p.add_argument("--questions", metavar="FILE", help="JSON Lines questions (default: tests/eval/questions.jsonl)")
+    p.add_argument("--dialogues", metavar="FILE", help="JSON Lines dialogues (default: tests/eval/dialogues.jsonl)")
     p.add_argument("--crisis", metavar="FILE", help="JSON Lines crisis messages (default: tests/eval/crisis.jsonl)")
     index_flag(p)
     p.add_argument("--json", action="store_true")

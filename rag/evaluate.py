@@ -40,6 +40,32 @@ class Outcome:
     lexical_confidence: float = 0.0
 
 
+@dataclass(frozen=True)
+class Dialogue:
+    """Earlier turns and a last question that only makes sense after them; graded on the last."""
+
+    turns: tuple[str, ...]
+    last: Question
+
+
+def load_dialogues(path: Path) -> list[Dialogue]:
+    dialogues = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            turns = tuple(raw["turns"])
+            last = Question(id=str(raw["id"]), question=turns[-1], answerable=bool(raw.get("answerable", True)),
+                            expected_sources=tuple((s["source"], s.get("page")) for s in raw["expected_sources"]),
+                            must_include=tuple(raw.get("must_include", [])))
+            dialogues.append(Dialogue(turns=turns[:-1], last=last))
+        except (json.JSONDecodeError, KeyError, TypeError, IndexError) as err:
+            raise BenefitsQAError(f"{path}, line {number}: not a valid dialogue ({err}); each line needs "
+                                  "id, turns, expected_sources, must_include.") from None
+    return dialogues
+
+
 def load_questions(path: Path) -> list[Question]:
     questions = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
@@ -97,6 +123,9 @@ class EvalReport:
     failures: list[dict] = field(default_factory=list)
     crisis_recall: float | None = None
     crisis_false_alarm_rate: float | None = None
+    multi_turn_dialogues: int | None = None
+    multi_turn_hit_at_5: float | None = None
+    multi_turn_key_fact_recall: float | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -214,11 +243,22 @@ def crisis_rates(path: Path) -> tuple[float, float, list[str]]:
     return round(recall, 4), round(false_alarms, 4), missed + alarms
 
 
-def run(assistant, questions: list[Question], progress=None) -> list[Outcome]:
+def run_dialogues(assistant, dialogues: list[Dialogue]) -> list[Outcome]:
+    """Each dialogue asked turn by turn with its history; the outcome of its last turn."""
+    outcomes = []
+    for dialogue in dialogues:
+        history: list[str] = []
+        for turn in dialogue.turns:
+            history.append(assistant.ask(turn, history).searched_for)
+        outcomes += run(assistant, [dialogue.last], history=history)
+    return outcomes
+
+
+def run(assistant, questions: list[Question], progress=None, history: list[str] | None = None) -> list[Outcome]:
     outcomes = []
     for number, q in enumerate(questions):
         started = time.perf_counter()
-        answer, retrieval = assistant.ask_with_evidence(q.question)
+        answer, retrieval = assistant.ask_with_evidence(q.question, history)
         seconds = time.perf_counter() - started
         ranked: list[tuple[str, int | None]] = []
         for scored in retrieval.ranked:

@@ -79,6 +79,7 @@ class Answer:
     preamble: str = ""  # shown before the answer: crisis resources
     notices: list[str] = field(default_factory=list)  # shown after it: version, EAP and legal notes
     crisis: bool = False
+    searched_for: str = ""  # the question as retrieved: a follow-up joined to the one it follows
     confidence: float = 0.0  # best evidence similarity (semantic), compared to the abstention threshold
     lexical_confidence: float = 0.0  # best BM25 score of the question's words, the second abstention signal
 

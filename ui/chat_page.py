@@ -99,13 +99,14 @@ def chat_page() -> None:
     question = typed or st.session_state.pop("pending_question", None)
     if not question:
         return
+    history = [m["answer"].searched_for for m in messages if m["role"] == "assistant"]
     messages.append({"role": "user", "text": question})
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
     with st.chat_message("assistant"):
         try:
             with st.spinner("Searching the policies…"):
-                answer = assistant.ask(question)
+                answer = assistant.ask(question, history)
         except BenefitsQAError as err:
             st.error(str(err))
             messages.pop()

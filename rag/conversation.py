@@ -1,0 +1,33 @@
+"""Follow-up questions: "and for part-time staff?" means nothing alone. Retrieval on the raw
+follow-up loses the context, so a follow-up is condensed with the question it follows.
+
+Extractive and deterministic: a message counts as a follow-up when it opens like one ("and…",
+"what about…"), leans on a pronoun ("is that paid?"), or is short and names no topic of its own.
+"""
+from __future__ import annotations
+
+import re
+
+from rag.topics import topic_of
+
+_OPENERS = re.compile(r"^\s*(and|but|or|also|so|then|what about|how about|what if|same for|and if|"
+                      r"and what|and how|and for|plus|what else)\b", re.IGNORECASE)
+_PRONOUNS = {"it", "that", "this", "they", "them", "those", "these", "there", "its", "he", "she", "one"}
+# A question this short that names no topic ("is there a maximum?") continues the previous one.
+_SHORT = 8
+
+
+def is_follow_up(message: str) -> bool:
+    words = re.findall(r"[a-z']+", message.lower())
+    if _OPENERS.match(message):
+        return True
+    if _PRONOUNS & set(words) and len(words) <= 2 * _SHORT and topic_of(message) == "other":
+        return True
+    return len(words) <= _SHORT and topic_of(message) == "other"
+
+
+def condense(message: str, history: list[str]) -> str:
+    """The question to retrieve with. `history` holds the earlier (condensed) questions, oldest first."""
+    if history and is_follow_up(message):
+        return f"{history[-1]} {message.strip()}"
+    return message
