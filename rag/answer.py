@@ -1,6 +1,9 @@
 """The assistant: question in, cited extractive Answer out. Heavy parts load once, lazily."""
 from __future__ import annotations
 
+import logging
+import time
+
 import numpy as np
 
 from rag import safety
@@ -16,6 +19,9 @@ from rag.prompts import read_raw, render
 from rag.retrieve import HybridRetriever, Retrieval
 from rag.types import Answer
 from rag.versions import CURRENT
+
+# Logs carry timings and counts only: question and answer text never reach a log (privacy).
+log = logging.getLogger("benefits_qa.answer")
 
 # Fragments shorter than this (a lone table cell, "Yes.") cannot stand alone as an answer.
 _MIN_SENTENCE_WORDS = 3
@@ -36,6 +42,7 @@ class Assistant:
     def ask_with_evidence(self, question: str, history: list[str] | None = None) -> tuple[Answer, Retrieval]:
         """The answer and the retrieval behind it (the evaluation scores both). `history` holds the
         conversation's earlier questions as they were searched (Answer.searched_for), oldest first."""
+        started = time.perf_counter()
         question = " ".join(question.split())
         if not question:
             raise BenefitsQAError("The question is empty: type what you want to know.")
@@ -52,6 +59,9 @@ class Assistant:
         if not answer.abstained:
             answer.notices += self.version_notes(answer, retrieval)
         self.add_safety_texts(answer, safety.check(question))
+        log.info("answered in %.0f ms: %d citations, abstained=%s, crisis=%s, follow-up=%s",
+                 (time.perf_counter() - started) * 1000, len(answer.citations), answer.abstained,
+                 answer.crisis, searched_for != question)
         return answer, retrieval
 
     def add_safety_texts(self, answer: Answer, found: safety.SafetyCheck) -> None:

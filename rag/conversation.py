@@ -2,7 +2,8 @@
 follow-up loses the context, so a follow-up is condensed with the question it follows.
 
 Extractive and deterministic: a message counts as a follow-up when it opens like one ("and…",
-"what about…"), leans on a pronoun ("is that paid?"), or is short and names no topic of its own.
+"what about…"), leans on a pronoun ("can I use PTO during it?"), or is short and names no topic of
+its own ("is there a maximum?").
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from rag.topics import topic_of
 
 _OPENERS = re.compile(r"^\s*(and|but|or|also|so|then|what about|how about|what if|same for|and if|"
                       r"and what|and how|and for|plus|what else)\b", re.IGNORECASE)
-_PRONOUNS = {"it", "that", "this", "they", "them", "those", "these", "there", "its", "he", "she", "one"}
+_PRONOUNS = {"it", "that", "they", "them", "those", "these", "its", "he", "she"}
 # A question this short that names no topic ("is there a maximum?") continues the previous one.
 _SHORT = 8
 
@@ -21,7 +22,7 @@ def is_follow_up(message: str) -> bool:
     words = re.findall(r"[a-z']+", message.lower())
     if _OPENERS.match(message):
         return True
-    if _PRONOUNS & set(words) and len(words) <= 2 * _SHORT and topic_of(message) == "other":
+    if _PRONOUNS & set(words) and len(words) <= 2 * _SHORT:
         return True
     return len(words) <= _SHORT and topic_of(message) == "other"
 

@@ -9,7 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from ingest.parse import parse_file
-from rag.evaluate import load_questions
+from rag.evaluate import load_dialogues, load_questions
 from tests.conftest import CORPUS, ROOT
 
 EVAL = ROOT / "tests" / "eval"
@@ -45,10 +45,22 @@ def test_eval_and_calibration_sets_do_not_overlap():
     assert not eval_qs & calib_qs
 
 
-@pytest.mark.parametrize("name", ["questions.jsonl", "calibration.jsonl"])
+def test_dialogue_set_shape():
+    dialogues = load_dialogues(EVAL / "dialogues.jsonl")
+    assert len(dialogues) >= 15 and all(d.turns for d in dialogues)
+    assert sum(len(d.turns) >= 2 for d in dialogues) >= 4  # some have three turns or more
+
+
+def questions_in(name):
+    if name == "dialogues.jsonl":
+        return [d.last for d in load_dialogues(EVAL / name)]
+    return load_questions(EVAL / name)
+
+
+@pytest.mark.parametrize("name", ["questions.jsonl", "calibration.jsonl", "dialogues.jsonl"])
 def test_expected_pages_state_the_key_facts(name):
     problems = []
-    for q in load_questions(EVAL / name):
+    for q in questions_in(name):
         texts = []
         for source, page in q.expected_sources:
             if not (CORPUS / source).exists():
