@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from rag import safety
-from rag.compose import ScoredSentence, compose_answer
+from rag.compose import ScoredSentence, compose_answer, distinctions
 from rag.conversation import condense
 from rag.config import Settings
 from rag.embed import Embedder
@@ -57,6 +57,9 @@ class Assistant:
                                 lexical_threshold=self.settings.abstain_lexical_threshold)
         answer.searched_for = searched_for
         if not answer.abstained:
+            cases = distinctions([answer.text])
+            if cases:
+                answer.notices.append(render(self.settings, "depends_note.md", cases=" and by ".join(cases)))
             answer.notices += self.version_notes(answer, retrieval)
         self.add_safety_texts(answer, safety.check(question))
         log.info("answered in %.0f ms: %d citations, abstained=%s, crisis=%s, follow-up=%s",

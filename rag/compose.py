@@ -25,6 +25,17 @@ DUPLICATE_OVERLAP = 0.8
 _LEANS_BACK = re.compile(r"^(this|these|that|those|it|they|such|however|otherwise|in that case|if so)\b",
                          re.IGNORECASE)
 SNIPPET_CHARS = 400
+# Who is asking changes many rules. When the answer quotes the rule for one side of these pairs,
+# the rule for the other side is quoted too (if a retrieved sentence states it), and the answer
+# says that it depends: (name of the distinction, side A pattern, side B pattern).
+CASE_PAIRS = (
+    ("full-time or part-time", r"\bfull[- ]time\b", r"\bpart[- ]time\b"),
+    ("length of service", r"\b(?:2|two|3|three|5|five) or more years\b", r"\b(?:less|fewer) than (?:2|two|3|three|5|five) years\b"),
+    ("age 40 and over", r"\b(?:40|forty) (?:or older|and older|or over|and over)\b", r"\bunder (?:40|forty)\b"),
+    ("individual or group layoff", r"\bindividual (?:termination|separation)s?\b", r"\bgroup (?:termination|layoff|program)s?\b"),
+)
+# A case sentence may come from further down the ranking than the margin allows.
+CASE_MARGIN = 2 * 0.16
 # Items of a list brought in after a sentence that introduces it with a colon.
 LIST_ITEMS = 4
 
@@ -82,8 +93,6 @@ def select_sentences(candidates: list[ScoredSentence], max_sentences: int) -> li
         if any(_duplicate(cand.text, c.text) for c in chosen):
             continue
         chosen.append(cand)
-    # Pull in the antecedent of a sentence that starts with "This…", "However…", and the list
-    # that a sentence ending in a colon introduces ("…when you meet all of these conditions:").
     by_key = {(c.chunk.id, c.index): c for c in candidates}
     chosen_keys = {(c.chunk.id, c.index) for c in chosen}
 
@@ -92,6 +101,19 @@ def select_sentences(candidates: list[ScoredSentence], max_sentences: int) -> li
             chosen.append(by_key[key])
             chosen_keys.add(key)
 
+    # When the rule depends on who is asking, quote each case (see CASE_PAIRS).
+    for _, side_a, side_b in CASE_PAIRS:
+        has_a = any(re.search(side_a, c.text, re.IGNORECASE) for c in chosen)
+        has_b = any(re.search(side_b, c.text, re.IGNORECASE) for c in chosen)
+        if has_a == has_b:
+            continue
+        missing = side_b if has_a else side_a
+        other = [c for c in ranked if re.search(missing, c.text, re.IGNORECASE) and c.score >= best - CASE_MARGIN]
+        if other:
+            add((other[0].chunk.id, other[0].index))
+
+    # Pull in the antecedent of a sentence that starts with "This…", "However…", and the list
+    # that a sentence ending in a colon introduces ("…when you meet all of these conditions:").
     for cand in list(chosen):
         if cand.index > 0 and _LEANS_BACK.match(cand.text):
             add((cand.chunk.id, cand.index - 1))
@@ -107,6 +129,13 @@ def should_abstain(semantic: float, lexical: float, threshold: float, lexical_th
     if semantic >= threshold:
         return False
     return lexical_threshold is None or lexical < lexical_threshold
+
+
+def distinctions(sentences: list[str]) -> list[str]:
+    """The CASE_PAIRS distinctions whose both sides the given sentences state."""
+    return [name for name, side_a, side_b in CASE_PAIRS
+            if any(re.search(side_a, s, re.IGNORECASE) for s in sentences)
+            and any(re.search(side_b, s, re.IGNORECASE) for s in sentences)]
 
 
 def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sentences: int,

@@ -79,3 +79,15 @@ def test_policy_pages_are_cited_before_faq_pages():
     answer = compose_answer([ScoredSentence(faq, 0, 0, 0.9, 0.5), ScoredSentence(pdf, 1, 0, 0.8, 0.5)], 0.45, 4, ABSTAIN)
     assert [c.source for c in answer.citations] == ["plan.pdf", "faq.html"]
     assert answer.text.startswith("Benefits begin on day 8. [1]")
+
+
+def test_each_case_is_quoted_when_the_rule_depends_on_who_asks():
+    from rag.compose import distinctions
+
+    a = chunk("a", ["Full-time employees receive 60% of base weekly pay.", "Part-time employees receive 50% of base weekly pay.",
+                    "The Plan is self-insured."])
+    cands = [ScoredSentence(a, 0, 0, 0.80, 0.5), ScoredSentence(a, 0, 1, 0.55, 0.2), ScoredSentence(a, 0, 2, 0.50, 0.0)]
+    chosen = select_sentences(cands, 4)
+    assert {c.index for c in chosen} == {0, 1}  # part-time is far below the margin, but it is the other case
+    assert distinctions([c.text for c in chosen]) == ["full-time or part-time"]
+    assert distinctions(["Full-time employees receive 60%."]) == []
