@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
+from functools import cached_property
 
 import numpy as np
 
 from rag import safety
-from rag.compose import ScoredSentence, compose_answer, distinctions
+from rag.compose import SNIPPET_CHARS, ScoredSentence, compose_answer, distinctions
 from rag.conversation import condense
 from rag.config import Settings
 from rag.embed import Embedder
@@ -17,7 +19,7 @@ from rag.index import IndexStore
 from rag.lexical import content_terms, without_words
 from rag.prompts import read_raw, render
 from rag.retrieve import HybridRetriever, Retrieval
-from rag.types import Answer
+from rag.types import Answer, Citation
 from rag.versions import CURRENT
 
 # Logs carry timings and counts only: question and answer text never reach a log (privacy).
@@ -36,10 +38,17 @@ class Assistant:
         self.glossary = Glossary.parse(read_raw(settings, "glossary.tsv"))
         self.retriever = HybridRetriever(self.store, self.embedder, self.glossary, settings)
 
-    def ask(self, question: str, history: list[str] | None = None) -> Answer:
-        return self.ask_with_evidence(question, history)[0]
+    def ask(self, question: str, history: list[str] | None = None, on_token=None) -> Answer:
+        return self.ask_with_evidence(question, history, on_token)[0]
 
-    def ask_with_evidence(self, question: str, history: list[str] | None = None) -> tuple[Answer, Retrieval]:
+    @cached_property
+    def llm(self):
+        from rag.llm import LLMBackend
+
+        return LLMBackend(self.settings)
+
+    def ask_with_evidence(self, question: str, history: list[str] | None = None,
+                          on_token=None) -> tuple[Answer, Retrieval]:
         """The answer and the retrieval behind it (the evaluation scores both). `history` holds the
         conversation's earlier questions as they were searched (Answer.searched_for), oldest first."""
         started = time.perf_counter()
@@ -56,6 +65,8 @@ class Assistant:
                                 lexical=retrieval.lexical_evidence,
                                 lexical_threshold=self.settings.abstain_lexical_threshold)
         answer.searched_for = searched_for
+        if self.settings.llm and not answer.abstained:
+            self.generate(answer, retrieval, on_token)
         if not answer.abstained:
             cases = distinctions([answer.text])
             if cases:
@@ -66,6 +77,37 @@ class Assistant:
                  (time.perf_counter() - started) * 1000, len(answer.citations), answer.abstained,
                  answer.crisis, searched_for != question)
         return answer, retrieval
+
+    def generate(self, answer: Answer, retrieval: Retrieval, on_token=None) -> None:
+        """Replace the extractive answer by a generated one if it passes every grounding check;
+        otherwise keep the extractive one and say so. `on_token` sees the text as it streams."""
+        from rag.llm import check_grounding
+
+        chunks = [scored.chunk for scored in retrieval.chunks]
+        streamed: list[str] = []
+        try:
+            for token in self.llm.stream(retrieval.question, chunks):
+                streamed.append(token)
+                if on_token:
+                    on_token(token)
+            check = check_grounding("".join(streamed), chunks)
+        except Exception as err:  # an unreachable or failing model must not cost the employee an answer
+            log.warning("LLM failed (%s); extractive answer kept", type(err).__name__)
+            answer.notices.insert(0, render(self.settings, "llm_fallback.md"))
+            return
+        answer.grounding_problems = check.problems
+        if not check.ok:
+            log.info("generated answer failed %d grounding checks; extractive answer kept", len(check.problems))
+            answer.notices.insert(0, render(self.settings, "llm_fallback.md"))
+            return
+        cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", check.text)})
+        by_n = {n: scored for n, scored in enumerate(retrieval.chunks, start=1)}
+        answer.text = check.text
+        answer.generated = True
+        answer.citations = [Citation(n=n, title=by_n[n].chunk.title, source=by_n[n].chunk.source,
+                                     page=by_n[n].chunk.page, section=by_n[n].chunk.section,
+                                     snippet=by_n[n].chunk.text[:SNIPPET_CHARS],
+                                     score=round(by_n[n].dense_similarity, 4)) for n in cited]
 
     def add_safety_texts(self, answer: Answer, found: safety.SafetyCheck) -> None:
         """Crisis resources before the answer; EAP pointer and legal notes after it."""
@@ -101,7 +143,7 @@ class Assistant:
         for rank, scored in enumerate(retrieval.chunks):
             chunk = scored.chunk
             for i, sentence in enumerate(chunk.sentences):
-                if len(sentence.split()) >= _MIN_SENTENCE_WORDS:
+                if len(sentence.split()) >= _MIN_SENTENCE_WORDS and not safety.addresses_model(sentence):
                     slots.append((rank, chunk, i))
                     # The section heading gives a bare sentence its subject ("Waiting period: …").
                     texts.append(f"{chunk.section}: {sentence}" if chunk.section else sentence)

@@ -112,7 +112,11 @@ def cmd_eval(args) -> int:
     questions = evaluate.load_questions(path)
     assistant = Assistant(_settings(args))
     assistant.ask("warm-up")  # load the model before timing
-    report = evaluate.score(evaluate.run(assistant, questions))
+    outcomes = evaluate.run(assistant, questions)
+    report = evaluate.score(outcomes)
+    if assistant.settings.llm:
+        answered = [o for o in outcomes if not o.abstained]
+        report.llm_grounded_share = round(sum(o.generated for o in answered) / len(answered), 4) if answered else 0.0
     dialogues_path = Path(args.dialogues or PROJECT_ROOT / "tests" / "eval" / "dialogues.jsonl")
     if dialogues_path.exists():
         multi = evaluate.score(evaluate.run_dialogues(assistant, evaluate.load_dialogues(dialogues_path)))
@@ -133,6 +137,7 @@ def cmd_eval(args) -> int:
             ("latency p50 (ms)", report.latency_p50_ms), ("latency p95 (ms)", report.latency_p95_ms),
             ("multi-turn dialogues", report.multi_turn_dialogues), ("multi-turn hit@5", report.multi_turn_hit_at_5),
             ("multi-turn key-fact recall", report.multi_turn_key_fact_recall),
+            ("LLM answers grounded", report.llm_grounded_share),
             ("crisis recall", report.crisis_recall), ("crisis false-alarm rate", report.crisis_false_alarm_rate)]
     print(f"Evaluation of {path}")
     for name, value in rows:

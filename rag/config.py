@@ -61,6 +61,15 @@ class Settings:
     fetch_timeout: float = 15.0
     # The employer's names, comma-separated: ignored when judging whether the documents cover a question.
     employer_names: str = "Larkspur, Larkspur Analytics"
+    # Optional generated answers: "" (extractive, the default), "openai" (an OpenAI-compatible
+    # endpoint at llm_url) or "gguf" (a local model file at llm_gguf, through llama-cpp-python).
+    llm: str = ""
+    llm_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_gguf: str = ""
+    llm_max_tokens: int = 256
+    llm_timeout: float = 120.0
     # Token that unlocks the maintainers' page in the app; empty: the page does not exist.
     admin_token: str = ""
     hr_contact: str = "the HR Service Center (hr@larkspur.example, 1-800-555-0142)"
@@ -95,6 +104,13 @@ _ENV_FIELDS = {
     "FETCH_TIMEOUT": ("fetch_timeout", float),
     "EMPLOYER_NAMES": ("employer_names", str),
     "ADMIN_TOKEN": ("admin_token", str),
+    "LLM": ("llm", str),
+    "LLM_URL": ("llm_url", str),
+    "LLM_MODEL": ("llm_model", str),
+    "LLM_API_KEY": ("llm_api_key", str),
+    "LLM_GGUF": ("llm_gguf", str),
+    "LLM_MAX_TOKENS": ("llm_max_tokens", int),
+    "LLM_TIMEOUT": ("llm_timeout", float),
     "HR_CONTACT": ("hr_contact", str),
     "EAP_LINE": ("eap_line", str),
 }

@@ -38,6 +38,7 @@ class Outcome:
     confidence: float
     seconds: float
     lexical_confidence: float = 0.0
+    generated: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,7 @@ class EvalReport:
     multi_turn_dialogues: int | None = None
     multi_turn_hit_at_5: float | None = None
     multi_turn_key_fact_recall: float | None = None
+    llm_grounded_share: float | None = None  # LLM mode: answers whose generated text passed the checks
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -269,7 +271,7 @@ def run(assistant, questions: list[Question], progress=None, history: list[str] 
             question=q, ranked_pages=tuple(ranked),
             cited_pages=tuple((c.source, c.page) for c in answer.citations),
             answer_text=answer.text, abstained=answer.abstained, confidence=answer.confidence,
-            seconds=seconds, lexical_confidence=answer.lexical_confidence))
+            seconds=seconds, lexical_confidence=answer.lexical_confidence, generated=answer.generated))
         if progress:
             progress(number + 1, len(questions))
     return outcomes

@@ -104,3 +104,15 @@ def check(message: str) -> SafetyCheck:
     distress = not crisis and _any(_DISTRESS, text)
     legal = tuple(topic for topic, pattern in _LEGAL.items() if re.search(pattern, text))
     return SafetyCheck(crisis=crisis, distress=distress, legal_topics=legal)
+
+
+# Sentences in a document that address a model rather than the employee: a policy never needs to
+# say "ignore previous instructions". They are neither quoted nor passed to an LLM.
+_ADDRESSES_MODEL = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|rules?|prompts?|above|previous)\b"
+    r"|\b(?:you are now|system prompt|as an ai|language model|assistant must|new instructions?)\b",
+    re.IGNORECASE)
+
+
+def addresses_model(sentence: str) -> bool:
+    return bool(_ADDRESSES_MODEL.search(sentence))

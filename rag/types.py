@@ -80,6 +80,8 @@ class Answer:
     notices: list[str] = field(default_factory=list)  # shown after it: version, EAP and legal notes
     crisis: bool = False
     searched_for: str = ""  # the question as retrieved: a follow-up joined to the one it follows
+    generated: bool = False  # True when an LLM wrote the text and it passed the grounding checks
+    grounding_problems: list[str] = field(default_factory=list)  # why a generated answer was not used
     confidence: float = 0.0  # best evidence similarity (semantic), compared to the abstention threshold
     lexical_confidence: float = 0.0  # best BM25 score of the question's words, the second abstention signal
 

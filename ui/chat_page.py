@@ -104,9 +104,17 @@ def chat_page() -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
     with st.chat_message("assistant"):
+        streamed: list[str] = []
+        placeholder = st.empty()
+
+        def show_stream(token: str) -> None:  # generated answers appear as they are written
+            streamed.append(token)
+            placeholder.markdown(escape_markdown("".join(streamed)))
+
         try:
             with st.spinner("Searching the policies…"):
-                answer = assistant.ask(question, history)
+                answer = assistant.ask(question, history, on_token=show_stream if settings.llm else None)
+            placeholder.empty()  # replaced by the checked answer below
         except BenefitsQAError as err:
             st.error(str(err))
             messages.pop()
