@@ -49,38 +49,40 @@ class Dialogue:
     last: Question
 
 
-def load_dialogues(path: Path) -> list[Dialogue]:
-    dialogues = []
+def _read_lines(path: Path, what: str, needs: str, parse):
+    """parse(raw) for each JSON line of the file; a bad line names its number and what it needs."""
+    items = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            raw = json.loads(line)
-            turns = tuple(raw["turns"])
-            last = Question(id=str(raw["id"]), question=turns[-1], answerable=bool(raw.get("answerable", True)),
-                            expected_sources=tuple((s["source"], s.get("page")) for s in raw["expected_sources"]),
-                            must_include=tuple(raw.get("must_include", [])))
-            dialogues.append(Dialogue(turns=turns[:-1], last=last))
+            items.append(parse(json.loads(line)))
         except (json.JSONDecodeError, KeyError, TypeError, IndexError) as err:
-            raise BenefitsQAError(f"{path}, line {number}: not a valid dialogue ({err}); each line needs "
-                                  "id, turns, expected_sources, must_include.") from None
-    return dialogues
+            raise BenefitsQAError(f"{path}, line {number}: not a valid {what} ({err}); "
+                                  f"each line needs {needs}.") from None
+    return items
+
+
+def _question(raw: dict, text: str) -> Question:
+    return Question(id=str(raw["id"]), question=text, answerable=bool(raw.get("answerable", True)),
+                    expected_sources=tuple((s["source"], s.get("page")) for s in raw.get("expected_sources", [])),
+                    must_include=tuple(raw.get("must_include", [])))
+
+
+def load_dialogues(path: Path) -> list[Dialogue]:
+    def parse(raw):
+        turns = tuple(raw["turns"])
+        return Dialogue(turns=turns[:-1], last=_question(raw, turns[-1]))
+
+    return _read_lines(path, "dialogue", "id, turns, expected_sources, must_include", parse)
 
 
 def load_questions(path: Path) -> list[Question]:
-    questions = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-            questions.append(Question(
-                id=str(raw["id"]), question=raw["question"], answerable=bool(raw["answerable"]),
-                expected_sources=tuple((s["source"], s.get("page")) for s in raw.get("expected_sources", [])),
-                must_include=tuple(raw.get("must_include", []))))
-        except (json.JSONDecodeError, KeyError, TypeError) as err:
-            raise BenefitsQAError(f"{path}, line {number}: not a valid question ({err}); "
-                                  "each line needs id, question, answerable, expected_sources, must_include.") from None
+    def parse(raw):
+        raw["answerable"]  # required here: a question must say whether it can be answered
+        return _question(raw, raw["question"])
+
+    questions = _read_lines(path, "question", "id, question, answerable, expected_sources, must_include", parse)
     if not questions:
         raise BenefitsQAError(f"{path} holds no questions.")
     return questions

