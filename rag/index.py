@@ -121,6 +121,12 @@ class ChromaStore:
         found = self.collection.get(ids=ids, include=["embeddings"])
         return dict(zip(found["ids"], found["embeddings"]))
 
+    def section_chunks(self, source: str, section: str) -> list[Chunk]:
+        found = self.collection.get(where={"$and": [{"source": source}, {"section": section}]},
+                                    include=["documents", "metadatas"])
+        chunks = [_chunk(i, d, _strip(m)) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])]
+        return sorted(chunks, key=lambda c: c.ordinal)
+
     def all_chunks(self) -> list[Chunk]:
         found = self.collection.get(include=["documents", "metadatas"])
         chunks = [_chunk(i, d, _strip(m)) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])]
@@ -165,6 +171,11 @@ class IndexStore:
     def embeddings_for(self, ledger: Ledger, ids: list[str]) -> dict[str, list[float]]:
         store = self.store_for(ledger)
         return store.embeddings_for(ids) if store else {}
+
+    def section_sentences(self, source: str, section: str) -> list[str]:
+        """Every sentence of one section of a live document, in reading order (a passage in context)."""
+        store = self.store_for(self.ledger())
+        return [s for c in store.section_chunks(source, section) for s in c.sentences] if store else []
 
     def live_chunks(self, ledger: Ledger | None = None) -> list[Chunk]:
         store = self.store_for(ledger or self.ledger())

@@ -31,3 +31,8 @@ def answer_markdown(answer: Answer) -> str:
 
 def citation_heading(citation: Citation) -> str:
     return escape_markdown(f"[{citation.n}] {citation.label()}")
+
+
+def passage_markdown(sentences: list[str], quoted: set[str]) -> str:
+    """A section as escaped Markdown with the quoted sentences in bold: the quote in its context."""
+    return " ".join(f"**{escape_markdown(s)}**" if s in quoted else escape_markdown(s) for s in sentences)

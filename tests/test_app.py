@@ -65,3 +65,12 @@ def test_two_sessions_never_share_a_conversation(app, corpus_index):
     app.chat_input(key="question").set_value("How is severance pay calculated?").run()
     other = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert len(app.chat_message) == 2 and len(other.chat_message) == 0
+
+
+def test_web_page_citation_shows_the_quote_in_context(app):
+    app.chat_input(key="question").set_value("Is there a waiting period before STD pays?").run()
+    toggles = [t for t in app.toggle if t.key.startswith("context-")]
+    assert toggles
+    toggles[0].set_value(True).run()
+    assert not app.exception
+    assert any("**" in md.value and "waiting" in md.value.lower() for md in app.markdown)

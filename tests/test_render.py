@@ -19,3 +19,10 @@ def test_bare_addresses_do_not_become_links():
     escaped = escape_markdown("See http://evil.example/x, www.evil.example and a@b.example")
     assert "http://" not in escaped and "www." not in escaped and "a@b" not in escaped
     assert escaped.replace("\u2060", "").replace("\\", "") == "See http://evil.example/x, www.evil.example and a@b.example"
+
+
+def test_passage_in_context_bolds_the_quote_and_escapes_everything():
+    from rag.render import passage_markdown
+
+    md = passage_markdown(["Intro [link](javascript:x).", "You get 5 days."], {"You get 5 days."})
+    assert md.endswith("**You get 5 days\\.**") and "](" not in md

@@ -8,7 +8,7 @@ import streamlit as st
 from rag.config import load_settings
 from rag.errors import BenefitsQAError, IndexMissingError
 from rag.prompts import read_raw, render
-from rag.render import answer_markdown, citation_heading, escape_markdown
+from rag.render import answer_markdown, citation_heading, escape_markdown, passage_markdown
 from ui.shared import get_assistant, page_image, starters
 
 def show_answer(answer, ledger, turn: int, question: str, settings) -> None:
@@ -21,12 +21,21 @@ def show_answer(answer, ledger, turn: int, question: str, settings) -> None:
     feedback_form(answer, turn, question, settings)
 
 
+def assistant_store():
+    return get_assistant(str(load_settings().index_dir)).store
+
+
 def show_citations(answer, ledger, turn: int) -> None:
     for c in answer.citations:
         with st.expander(citation_heading(c)):
             st.markdown("> " + escape_markdown(c.snippet))
             where = f"page {c.page}" if c.page else "web page"
             st.caption(escape_markdown(f"{c.title} · {where} · {c.section or 'no section'} · {c.source}"))
+            if not c.page:  # a web page: the quoted sentences shown within their whole answer
+                quoted = set(re.split(r"(?<=[.!?])\s+", c.snippet.rstrip("…")))
+                passage = assistant_store().section_sentences(c.source, c.section)
+                if passage and st.toggle("Show in context", key=f"context-{turn}-{c.n}"):
+                    st.markdown(passage_markdown(passage, quoted))
             path = ledger.path_of(c.source)
             if path is None:
                 continue
