@@ -27,7 +27,9 @@ def assistant_store():
 
 def show_citations(answer, ledger, turn: int) -> None:
     for c in answer.citations:
-        with st.expander(citation_heading(c)):
+        # A rerun (after a toggle) must not fold the citation the reader is looking at.
+        opened = any(st.session_state.get(f"{kind}-{turn}-{c.n}") for kind in ("page", "context"))
+        with st.expander(citation_heading(c), expanded=opened):
             st.markdown("> " + escape_markdown(c.snippet))
             where = f"page {c.page}" if c.page else "web page"
             st.caption(escape_markdown(f"{c.title} · {where} · {c.section or 'no section'} · {c.source}"))
