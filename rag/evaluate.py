@@ -172,24 +172,6 @@ def score(outcomes: list[Outcome]) -> EvalReport:
         failures=failures)
 
 
-def best_threshold(confidences: list[float], answerable: list[bool]) -> float:
-    """The cut between answerable and unanswerable confidences with the best balanced accuracy;
-    among equally good cuts, the midpoint of the widest gap (the most room on both sides)."""
-    points = sorted(set(confidences))
-    cuts = [(a + b) / 2 for a, b in zip(points, points[1:])] or points
-    pos = [c for c, a in zip(confidences, answerable) if a]
-    neg = [c for c, a in zip(confidences, answerable) if not a]
-
-    def balanced(cut):
-        tpr = sum(c >= cut for c in pos) / len(pos) if pos else 1.0
-        tnr = sum(c < cut for c in neg) / len(neg) if neg else 1.0
-        return (tpr + tnr) / 2
-
-    best = max(balanced(c) for c in cuts)
-    ties = [c for c in cuts if balanced(c) == best]
-    return round(statistics.median(ties), 4)
-
-
 def _cuts(values: list[float]) -> list[float]:
     points = sorted(set(values))
     return [(a + b) / 2 for a, b in zip(points, points[1:])] or points

@@ -100,9 +100,6 @@ class ChromaStore:
     def doc_hashes(self) -> set[str]:
         return {m["doc_hash"] for m in self.collection.get(include=["metadatas"])["metadatas"]}
 
-    def count(self) -> int:
-        return self.collection.count()
-
     def dense_search(self, embedding, k: int) -> list[tuple[Chunk, float]]:
         from llama_index.core.vector_stores.types import VectorStoreQuery
 

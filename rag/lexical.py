@@ -1,6 +1,7 @@
 """BM25 over the live chunks (bm25s), for the exact words dense retrieval misses: 'COBRA', '401(k)'."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -43,8 +44,6 @@ class LexicalIndex:
 
 
 def words(text: str) -> list[str]:
-    import re
-
     return re.findall(r"[a-z0-9']+", text.lower())
 
 
@@ -73,7 +72,5 @@ def _stopwords() -> frozenset[str]:
 
 def content_terms(text: str) -> set[str]:
     """Stemmed words of a text without stopwords: what 'the same words' means for overlap."""
-    import re
-
     words = [w for w in re.findall(r"\w\w+", text.lower()) if w not in _stopwords()]
     return set(_stemmer().stemWords(words))
