@@ -25,14 +25,19 @@ DUPLICATE_OVERLAP = 0.8
 _LEANS_BACK = re.compile(r"^(this|these|that|those|it|they|such|however|otherwise|in that case|if so)\b",
                          re.IGNORECASE)
 SNIPPET_CHARS = 400
-# Who is asking changes many rules. When the answer quotes the rule for one side of these pairs,
-# the rule for the other side is quoted too (if a retrieved sentence states it), and the answer
-# says that it depends: (name of the distinction, side A pattern, side B pattern).
-CASE_PAIRS = (
-    ("full-time or part-time", r"\bfull[- ]time\b", r"\bpart[- ]time\b"),
-    ("length of service", r"\b(?:2|two|3|three|5|five) or more years\b", r"\b(?:less|fewer) than (?:2|two|3|three|5|five) years\b"),
-    ("age 40 and over", r"\b(?:40|forty) (?:or older|and older|or over|and over)\b", r"\bunder (?:40|forty)\b"),
-    ("individual or group layoff", r"\bindividual (?:termination|separation)s?\b", r"\bgroup (?:termination|layoff|program)s?\b"),
+# Who is asking changes many rules. When the answer quotes the rule for one case of these groups,
+# the rules for the other cases are quoted too (where a retrieved sentence states them), and the
+# answer says that it depends: (name of the distinction, one pattern per case).
+CASE_GROUPS = (
+    ("full-time or part-time", (r"\bfull[- ]time\b", r"\bpart[- ]time\b")),
+    ("length of service", (r"\b(?:2|two|3|three|5|five) or more years\b",
+                           r"\b(?:less|fewer) than (?:2|two|3|three|5|five) years\b")),
+    ("age 40 and over", (r"\b(?:40|forty) (?:or older|and older|or over|and over)\b", r"\bunder (?:40|forty)\b")),
+    ("individual or group layoff", (r"\bindividual (?:termination|separation)s?\b",
+                                    r"\bgroup (?:termination|layoff|program)s?\b")),
+    ("state", (r"\bcalifornia\b", r"\bcolorado\b", r"\bwashington\b", r"\btexas\b", r"\bnorth carolina\b",
+               r"\bnew york\b", r"\bmassachusetts\b", r"\billinois\b")),
+    ("medical plan", (r"\bppo\b", r"\bhdhp\b|\bhigh-deductible\b", r"\bhmo\b|\bkaiser\b")),
 )
 # A case sentence may come from further down the ranking than the margin allows.
 CASE_MARGIN = 2 * 0.16
@@ -101,16 +106,16 @@ def select_sentences(candidates: list[ScoredSentence], max_sentences: int) -> li
             chosen.append(by_key[key])
             chosen_keys.add(key)
 
-    # When the rule depends on who is asking, quote each case (see CASE_PAIRS).
-    for _, side_a, side_b in CASE_PAIRS:
-        has_a = any(re.search(side_a, c.text, re.IGNORECASE) for c in chosen)
-        has_b = any(re.search(side_b, c.text, re.IGNORECASE) for c in chosen)
-        if has_a == has_b:
+    # When the rule depends on who is asking, quote each case (see CASE_GROUPS).
+    for _, cases in CASE_GROUPS:
+        covered = [any(re.search(case, c.text, re.IGNORECASE) for c in chosen) for case in cases]
+        if not any(covered):
             continue
-        missing = side_b if has_a else side_a
-        other = [c for c in ranked if re.search(missing, c.text, re.IGNORECASE) and c.score >= best - CASE_MARGIN]
-        if other:
-            add((other[0].chunk.id, other[0].index))
+        for case, present in zip(cases, covered):
+            other = [c for c in ranked if not present and re.search(case, c.text, re.IGNORECASE)
+                     and c.score >= best - CASE_MARGIN]
+            if other:
+                add((other[0].chunk.id, other[0].index))
 
     # Pull in the antecedent of a sentence that starts with "This…", "However…", and the list
     # that a sentence ending in a colon introduces ("…when you meet all of these conditions:").
@@ -132,10 +137,9 @@ def should_abstain(semantic: float, lexical: float, threshold: float, lexical_th
 
 
 def distinctions(sentences: list[str]) -> list[str]:
-    """The CASE_PAIRS distinctions whose both sides the given sentences state."""
-    return [name for name, side_a, side_b in CASE_PAIRS
-            if any(re.search(side_a, s, re.IGNORECASE) for s in sentences)
-            and any(re.search(side_b, s, re.IGNORECASE) for s in sentences)]
+    """The CASE_GROUPS distinctions of which the given sentences state two cases or more."""
+    return [name for name, cases in CASE_GROUPS
+            if sum(any(re.search(case, s, re.IGNORECASE) for s in sentences) for case in cases) >= 2]
 
 
 def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sentences: int,

@@ -91,3 +91,14 @@ def test_each_case_is_quoted_when_the_rule_depends_on_who_asks():
     assert {c.index for c in chosen} == {0, 1}  # part-time is far below the margin, but it is the other case
     assert distinctions([c.text for c in chosen]) == ["full-time or part-time"]
     assert distinctions(["Full-time employees receive 60%."]) == []
+
+
+def test_state_rules_are_quoted_side_by_side():
+    from rag.compose import distinctions
+
+    a = chunk("a", ["In California final pay is due on the last day.", "In Texas final pay is due within 6 days.",
+                    "Returning equipment is required."])
+    chosen = select_sentences([ScoredSentence(a, 0, 0, 0.8, 0.5), ScoredSentence(a, 0, 1, 0.55, 0.2),
+                               ScoredSentence(a, 0, 2, 0.52, 0.0)], 4)
+    assert {c.index for c in chosen} == {0, 1}
+    assert distinctions([c.text for c in chosen]) == ["state"]
