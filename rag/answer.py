@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from functools import cached_property
 
@@ -17,7 +16,7 @@ from rag.errors import BenefitsQAError
 from rag.glossary import Glossary
 from rag.index import IndexStore
 from rag.lexical import content_terms, without_words
-from rag.prompts import read_raw, render
+from rag.prompts import read_raw, read_table, render
 from rag.retrieve import HybridRetriever, Retrieval
 from rag.types import Answer, Citation
 from rag.versions import CURRENT
@@ -81,7 +80,7 @@ class Assistant:
     def generate(self, answer: Answer, retrieval: Retrieval, on_token=None) -> None:
         """Replace the extractive answer by a generated one if it passes every grounding check;
         otherwise keep the extractive one and say so. `on_token` sees the text as it streams."""
-        from rag.llm import check_grounding
+        from rag.llm import CITATION, check_grounding
 
         chunks = [scored.chunk for scored in retrieval.chunks]
         streamed: list[str] = []
@@ -100,7 +99,7 @@ class Assistant:
             log.info("generated answer failed %d grounding checks; extractive answer kept", len(check.problems))
             answer.notices.insert(0, render(self.settings, "llm_fallback.md"))
             return
-        cited = sorted({int(n) for n in re.findall(r"\[(\d+)\]", check.text)})
+        cited = sorted({int(n) for n in CITATION.findall(check.text)})
         by_n = {n: scored for n, scored in enumerate(retrieval.chunks, start=1)}
         answer.text = check.text
         answer.generated = True
@@ -116,14 +115,13 @@ class Assistant:
             answer.preamble = render(self.settings, "crisis.md")
         elif found.distress:
             answer.notices.append(render(self.settings, "distress.md"))
-        notes = dict(line.split("\t", 1) for line in read_raw(self.settings, "legal_notes.tsv").splitlines()
-                     if "\t" in line and not line.startswith("#"))
-        answer.notices += [notes[topic].strip() for topic in found.legal_topics if topic in notes]
+        notes = dict(read_table(self.settings, "legal_notes.tsv"))
+        answer.notices += [notes[topic] for topic in found.legal_topics if topic in notes]
 
     def version_notes(self, answer: Answer, retrieval: Retrieval) -> list[str]:
         """Say which version is quoted when a cited policy has other live versions."""
         notes = []
-        hashes = {c.source: c.doc_hash for s in retrieval.chunks for c in [s.chunk]}
+        hashes = {s.chunk.source: s.chunk.doc_hash for s in retrieval.chunks}
         for citation in answer.citations:
             role = retrieval.versions.get(hashes.get(citation.source, ""))
             if role is None:
@@ -151,7 +149,8 @@ class Assistant:
             return []
         query = np.asarray(retrieval.query_vector)
         topic = without_words(retrieval.question, self.settings.employer_words)
-        topic_vector = self.embedder.embed([self.glossary.expand(topic)])[0]
+        # Most questions do not name the employer: their topic vector is the query vector.
+        topic_vector = query if topic == retrieval.question else self.embedder.embed([self.glossary.expand(topic)])[0]
         vectors = self.embedder.embed(texts)
         similarities, topic_similarities = vectors @ query, vectors @ topic_vector
         chunk_similarity = {s.chunk.id: s.dense_similarity for s in retrieval.chunks if s.dense_similarity}

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.prompts import parse_table
+
 
 def _norm(text: str) -> str:
     return re.sub(r"[\s\-]+", " ", text.lower()).strip()
@@ -15,14 +17,7 @@ class Glossary:
 
     @classmethod
     def parse(cls, text: str) -> "Glossary":
-        pairs = []
-        for line in text.splitlines():
-            if not line.strip() or line.lstrip().startswith("#") or "\t" not in line:
-                continue
-            acronym, expansion = (part.strip() for part in line.split("\t", 1))
-            if acronym and expansion:
-                pairs.append((acronym, expansion))
-        return cls(tuple(pairs))
+        return cls(tuple(parse_table(text)))
 
     def expansions(self, question: str) -> list[str]:
         """Terms to add to the question: expansions of its acronyms, acronyms of its phrases."""

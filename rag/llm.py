@@ -21,7 +21,7 @@ from rag.prompts import read_raw
 from rag.safety import addresses_model
 from rag.types import Chunk
 
-_CITATION = re.compile(r"\[(\d+)\]")
+CITATION = re.compile(r"\[(\d+)\]")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 # A sentence ends after its citation markers ("… days. [1] Next…") or at . ! ? not followed by one.
 _SENTENCE_END = re.compile(r"(?<=\])\s+(?=[^\[\s])|(?<=[.!?])\s+(?!\[)")
@@ -59,13 +59,13 @@ def check_grounding(text: str, chunks: list[Chunk]) -> GroundingCheck:
     def keep_known(match):
         return match.group(0) if int(match.group(1)) in valid else ""
 
-    cleaned = _CITATION.sub(keep_known, text).strip()
+    cleaned = CITATION.sub(keep_known, text).strip()
     sentences = [s.strip() for s in _SENTENCE_END.split(cleaned) if s.strip()]
     if not sentences:
         return GroundingCheck(False, cleaned, ["the answer is empty"])
     for sentence in sentences:
-        cited = [int(n) for n in _CITATION.findall(sentence)]
-        body = _CITATION.sub("", sentence).strip()
+        cited = [int(n) for n in CITATION.findall(sentence)]
+        body = CITATION.sub("", sentence).strip()
         if not body:
             continue
         if not cited:

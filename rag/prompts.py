@@ -22,3 +22,18 @@ def render(settings: Settings, name: str, **values: str) -> str:
 
 def read_raw(settings: Settings, name: str) -> str:
     return _read(Path(settings.prompts_dir) / name)
+
+
+def parse_table(text: str) -> list[tuple[str, str]]:
+    """Rows of a two-column TSV prompt file (key<TAB>value); blank and '#' lines are skipped."""
+    rows = []
+    for line in text.splitlines():
+        if "\t" in line and not line.lstrip().startswith("#"):
+            key, value = (part.strip() for part in line.split("\t", 1))
+            if key and value:
+                rows.append((key, value))
+    return rows
+
+
+def read_table(settings: Settings, name: str) -> list[tuple[str, str]]:
+    return parse_table(read_raw(settings, name))

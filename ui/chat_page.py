@@ -11,21 +11,17 @@ from rag.prompts import read_raw, render
 from rag.render import answer_markdown, citation_heading, escape_markdown, passage_markdown
 from ui.shared import get_assistant, page_image, starters
 
-def show_answer(answer, ledger, turn: int, question: str, settings) -> None:
+def show_answer(answer, store, ledger, turn: int, question: str, settings) -> None:
     if answer.preamble:  # crisis resources come first, always
         st.error(answer.preamble)
     st.markdown(answer_markdown(answer))
     for notice in answer.notices:
         st.info(escape_markdown(notice))
-    show_citations(answer, ledger, turn)
+    show_citations(answer, store, ledger, turn)
     feedback_form(answer, turn, question, settings)
 
 
-def assistant_store():
-    return get_assistant(str(load_settings().index_dir)).store
-
-
-def show_citations(answer, ledger, turn: int) -> None:
+def show_citations(answer, store, ledger, turn: int) -> None:
     for c in answer.citations:
         # A rerun (after a toggle) must not fold the citation the reader is looking at.
         opened = any(st.session_state.get(f"{kind}-{turn}-{c.n}") for kind in ("page", "context"))
@@ -35,7 +31,7 @@ def show_citations(answer, ledger, turn: int) -> None:
             st.caption(escape_markdown(f"{c.title} · {where} · {c.section or 'no section'} · {c.source}"))
             if not c.page:  # a web page: the quoted sentences shown within their whole answer
                 quoted = set(re.split(r"(?<=[.!?])\s+", c.snippet.rstrip("…")))
-                passage = assistant_store().section_sentences(c.source, c.section)
+                passage = store.section_sentences(c.source, c.section)
                 if passage and st.toggle("Show in context", key=f"context-{turn}-{c.n}"):
                     st.markdown(passage_markdown(passage, quoted))
             path = ledger.path_of(c.source)
@@ -103,7 +99,7 @@ def chat_page() -> None:
             if message["role"] == "user":
                 st.markdown(escape_markdown(message["text"]))
             else:
-                show_answer(message["answer"], ledger, turn, messages[turn - 1]["text"], settings)
+                show_answer(message["answer"], assistant.store, ledger, turn, messages[turn - 1]["text"], settings)
 
     typed = st.chat_input("Ask about disability, leave, insurance, severance, performance plans…",
                           key="question", max_chars=2000)
@@ -135,7 +131,7 @@ def chat_page() -> None:
             from rag.topics import topic_of
 
             feedback.record(settings, vote=None, topic=topic_of(question), sources=[], abstained=True)
-        show_answer(answer, ledger, len(messages), question, settings)
+        show_answer(answer, assistant.store, ledger, len(messages), question, settings)
     messages.append({"role": "assistant", "answer": answer})
 
 

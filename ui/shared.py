@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from rag.config import load_settings
-from rag.prompts import read_raw
+from rag.prompts import read_table
 
 
 @st.cache_resource(show_spinner="Loading the policy index…")
@@ -26,9 +26,7 @@ def page_image(path: str, page: int, mtime: float, highlights: tuple[str, ...]) 
 
 
 def starters(settings) -> list[tuple[str, str]]:
-    rows = [line.split("\t", 1) for line in read_raw(settings, "starters.tsv").splitlines()
-            if "\t" in line and not line.startswith("#")]
-    return [(topic.strip(), question.strip()) for topic, question in rows]
+    return read_table(settings, "starters.tsv")
 
 
 def is_maintainer(settings) -> bool:
