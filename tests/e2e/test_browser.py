@@ -79,6 +79,12 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def wait_idle(page) -> None:
+    """Until the script run finishes: a click during a run can be lost when the run redraws."""
+    time.sleep(0.3)
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)
+
+
 def ask(page, question: str, answers_before: int = 0):
     page.fill("[data-testid='stChatInputTextArea']", question)
     page.keyboard.press("Enter")
@@ -91,6 +97,7 @@ def ask(page, question: str, answers_before: int = 0):
     while time.time() < deadline:
         text = message.inner_text()
         if ("[1]" in text or "don't cover" in text) and page.locator("[data-testid='stSpinner']").count() == 0:
+            wait_idle(page)
             return message
         time.sleep(0.3)
     raise AssertionError(f"no answer appeared: {message.inner_text()!r}")
@@ -104,6 +111,7 @@ def test_ask_cite_view_page_and_give_feedback(page, server):
 
     answer.locator("[data-testid='stExpander'] summary").first.click()
     answer.get_by_text("Show the page").first.click()
+    wait_idle(page)
     image = answer.locator("[data-testid='stImage'] img").first
     image.wait_for(timeout=60_000)
     assert "quoted text highlighted" in answer.inner_text()
