@@ -16,6 +16,7 @@ from ingest.discover import SourceFile, discover
 from ingest.fetch import FetchFailure, fetch, is_url, read_sources_file
 from ingest.parse import parse_file
 from rag.config import Settings
+from rag.embed import model_id
 from rag.errors import ParseError
 from rag.index import IndexStore
 from rag.ledger import Ledger, LedgerEntry, now_iso
@@ -65,10 +66,6 @@ class IngestReport:
                 "files": [asdict(f) for f in self.files]}
 
 
-def model_id(settings: Settings) -> str:
-    return settings.embed_model or "all-MiniLM-L6-v2 (bundled)"
-
-
 def run_ingest(targets: list[Path | str], settings: Settings, dry_run: bool = False,
                progress: Progress | None = None, sources_files: list[Path] = ()) -> IngestReport:
     """Ingest folders, files and URLs (targets), and the URLs or paths listed in sources files.
@@ -111,8 +108,19 @@ def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestRe
     old = store.ledger()
     report = IngestReport(dry_run=dry_run)
     files, origins = _collect(targets, sources_files, settings, report)
-    failed_fetches = {r.source for r in report.files}
     model_changed = bool(old.documents) and old.embed_model != model_id(settings)
+    if model_changed:
+        # New vectors cannot live beside old ones: every live document is embedded again, also
+        # those that earlier runs ingested from other folders, files, URLs or sources files.
+        # An origin that is gone cannot be embedded again: its documents are removed.
+        others = sorted({e.origin for e in old.documents.values() if e.origin and e.origin not in origins})
+        gone = {o for o in others if not is_url(o) and not Path(o.removeprefix("sources:")).exists()}
+        kept = [o for o in others if o not in gone]
+        more, more_origins = _collect([o for o in kept if not o.startswith("sources:")],
+                                      [Path(o.removeprefix("sources:")) for o in kept if o.startswith("sources:")],
+                                      settings, report)
+        files, origins = files + more, origins | more_origins | gone
+    failed_fetches = {r.source for r in report.files}
 
     # Plan: what is unchanged, renamed, to (re)build, removed. Hashing only: no model is loaded.
     live: dict[str, LedgerEntry] = {src: e for src, e in old.documents.items() if e.origin not in origins}
@@ -153,7 +161,7 @@ def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestRe
                 generation.rename_source(live[r.source].doc_hash, r.source)
         live_hashes = {e.doc_hash for e in live.values()}
         generation.delete_documents(generation.doc_hashes() - live_hashes)
-        store.commit(old.with_documents(live, model_id(settings), generation.path.name))
+        store.commit(old.with_documents(live, model_id(settings), generation.name), base=old)
     report.live_documents = len(live)
     report.live_chunks = sum(e.chunks for e in {e.doc_hash: e for e in live.values()}.values())
     report.files.sort(key=lambda r: (r.status != FAILED, r.source))

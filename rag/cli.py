@@ -84,18 +84,17 @@ def cmd_ask(args) -> int:
 def cmd_status(args) -> int:
     from dataclasses import asdict
 
-    from rag.ledger import read_ledger
+    from rag.index import IndexStore
 
     settings = _settings(args)
-    ledger = read_ledger(settings.index_dir)
-    if ledger is None:
-        raise BenefitsQAError(f"No index at {settings.index_dir}: run `benefits-qa ingest` first.")
+    store = IndexStore(settings)  # no index: a clear error saying how to build one
+    ledger = store.ledger()
     if args.json:
-        print(json.dumps({"index": str(settings.index_dir), "generation": ledger.generation,
+        print(json.dumps({"index": str(store.host), "generation": ledger.generation,
                           "updated_at": ledger.updated_at, "embed_model": ledger.embed_model,
                           "documents": [asdict(e) for e in ledger.documents.values()]}, indent=2))
         return 0
-    print(f"Index {settings.index_dir}: {len(ledger.documents)} documents, {ledger.chunk_count} chunks, "
+    print(f"Index {store.host}: {len(ledger.documents)} documents, {ledger.chunk_count} chunks, "
           f"last updated {ledger.updated_at}")
     for e in sorted(ledger.documents.values(), key=lambda e: e.source):
         dated = f" effective {e.effective_date}" if e.effective_date else ""
@@ -261,6 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like: not an error of ours
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -32,35 +32,64 @@ class TokenCounter:
         return [len(e.ids) for e in self._tokenizer.encode_batch(texts, add_special_tokens=False)]
 
 
+def resolved_backend(settings: Settings) -> str:
+    """The backend that will really run: "torch-cuda" when the device is (or resolves to) a GPU."""
+    device = settings.embed_device
+    if device == "auto":
+        import torch
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    return "torch-cuda" if device == "cuda" else settings.embed_backend
+
+
+def model_id(settings: Settings) -> str:
+    """What the ledger records about the vectors: another model or backend means re-embedding.
+    torch on a GPU (fp16) and on the CPU give the same vectors to four decimals; int8 does not."""
+    backend = resolved_backend(settings).replace("torch-cuda", "torch")
+    return f"{settings.embed_model or 'all-MiniLM-L6-v2 (bundled)'} [{backend}]"
+
+
 class Embedder:
-    """Sentence-transformers model; normalised vectors, so a dot product is the cosine similarity."""
+    """The embedding model; normalised vectors, so a dot product is the cosine similarity.
+
+    Backends: "onnx-int8" and "onnx" run an exported copy of the model on ONNX Runtime (CPU);
+    "torch" runs it through sentence-transformers, on the CPU or a CUDA GPU (embed_device).
+    A CUDA device always uses torch: the ONNX backends here are CPU-only.
+    """
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self._lock = threading.Lock()
 
     @cached_property
-    def model(self):
-        from sentence_transformers import SentenceTransformer
+    def backend(self) -> str:
+        return resolved_backend(self.settings)
 
-        device = self.settings.embed_device
-        if device == "auto":
-            import torch
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+    @cached_property
+    def model(self):
         path = self.settings.embed_model_path
         if not Path(path).exists():
             raise ConfigError(f"Embedding model folder {path} does not exist; set BENEFITS_QA_EMBED_MODEL "
                               "to a local sentence-transformers model (nothing is downloaded).")
-        return SentenceTransformer(path, device=device, local_files_only=True)
+        if self.backend.startswith("onnx"):
+            from rag.onnx_model import OnnxEncoder
 
-    @property
-    def max_tokens(self) -> int:
-        return int(self.model.max_seq_length)
+            encoder = OnnxEncoder(path, self.settings.model_cache_dir, quantized=self.backend == "onnx-int8")
+            encoder.session  # export (first time) and load now, not inside the first question
+            return encoder
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(path, device="cuda" if self.backend == "torch-cuda" else "cpu",
+                                    local_files_only=True)
+        if self.backend == "torch-cuda":
+            model.half()  # fp16 on a GPU: about twice the throughput, the same rankings
+        return model
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        with self._lock:  # one encode at a time: torch already uses both cores for one batch
+        with self._lock:  # one encode at a time: the backend already uses every core for one batch
+            if self.backend.startswith("onnx"):
+                return self.model.encode(texts, self.settings.embed_batch_size)
             vectors = self.model.encode(texts, batch_size=self.settings.embed_batch_size,
                                         normalize_embeddings=True, convert_to_numpy=True,
                                         show_progress_bar=False)

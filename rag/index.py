@@ -6,11 +6,17 @@ and then commits by replacing the ledger (atomic), which names the new store. Re
 ledger, so they see the old generation or the new one, never a store being written: a run that
 fails or is killed leaves the index exactly as it was, and the app keeps answering during a run.
 
-Both `ingest` (writes) and `rag` (reads) go through this module; nothing else touches the files.
+Where the stores live is a `StoreHost`: `LocalHost` keeps each generation in a folder of the
+index directory and the ledger in ledger.json beside them (Chroma embedded); `ServerHost` keeps
+each generation as a collection on a Chroma server and the ledger as a record on that server, so
+app replicas hold no state of their own (client/server mode, BENEFITS_QA_CHROMA_URL).
+
+Both `ingest` (writes) and `rag` (reads) go through this module; nothing else touches the stores.
 """
 from __future__ import annotations
 
 import fcntl
+import json
 import math
 import shutil
 import threading
@@ -21,7 +27,7 @@ from pathlib import Path
 
 from rag.config import Settings
 from rag.errors import BenefitsQAError, IndexMissingError
-from rag.ledger import Ledger, read_ledger, write_ledger
+from rag.ledger import Ledger, ledger_from_json, ledger_to_json, read_ledger, write_ledger
 from rag.types import Chunk
 
 COLLECTION = "policy_chunks"
@@ -48,19 +54,15 @@ def _chunk(chunk_id: str, text: str, meta: dict) -> Chunk:
 
 
 class ChromaStore:
-    """One generation: a Chroma collection in its own folder, used through llama-index."""
+    """One generation: a Chroma collection, used through llama-index."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, name: str, open_collection):
+        self.name = name
+        self._open_collection = open_collection  # () -> the chromadb Collection
 
     @cached_property
     def collection(self):
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
-        client = chromadb.PersistentClient(path=str(self.path),
-                                           settings=ChromaSettings(anonymized_telemetry=False))
-        return client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"})
+        return self._open_collection()
 
     @cached_property
     def vector_store(self):
@@ -135,29 +137,162 @@ def _strip(meta: dict) -> dict:
     return {k: v for k, v in meta.items() if not k.startswith("_")}
 
 
+def _created_ns(store_name: str) -> int:
+    return int(store_name.removeprefix(STORE_PREFIX) or 0)
+
+
+class LocalHost:
+    """Generations as folders of the index directory, each an embedded Chroma (PersistentClient)."""
+
+    def __init__(self, index_dir: Path):
+        self.dir = index_dir
+
+    def __str__(self) -> str:
+        return str(self.dir)
+
+    def read_ledger(self) -> Ledger | None:
+        return read_ledger(self.dir)
+
+    def write_ledger(self, ledger: Ledger) -> None:
+        write_ledger(self.dir, ledger)
+
+    def open_store(self, name: str) -> ChromaStore:
+        def open_collection():
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            client = chromadb.PersistentClient(path=str(self.dir / name),
+                                               settings=ChromaSettings(anonymized_telemetry=False))
+            return client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"},
+                                                   embedding_function=None)
+        return ChromaStore(name, open_collection)
+
+    def create_store(self, name: str, copy_of: str) -> ChromaStore:
+        if copy_of and (self.dir / copy_of).exists():
+            shutil.copytree(self.dir / copy_of, self.dir / name, ignore=shutil.ignore_patterns(_COMMITTED))
+        else:
+            (self.dir / name).mkdir(parents=True)
+        return self.open_store(name)
+
+    def store_names(self) -> list[str]:
+        return [p.name for p in self.dir.glob(f"{STORE_PREFIX}*") if p.is_dir()]
+
+    def committed(self) -> set[str]:
+        return {name for name in self.store_names() if (self.dir / name / _COMMITTED).exists()}
+
+    def mark_committed(self, name: str) -> None:
+        (self.dir / name / _COMMITTED).touch()
+
+    def delete_store(self, name: str) -> None:
+        shutil.rmtree(self.dir / name, ignore_errors=True)
+
+
+class ServerHost:
+    """Generations as collections on a Chroma server (HttpClient), named `<prefix>-chroma-<time>`;
+    the ledger and the list of committed generations are records of the `<prefix>-ledger` collection."""
+
+    def __init__(self, url: str, prefix: str):
+        self.url, self.prefix = url, prefix
+
+    def __str__(self) -> str:
+        return f"{self.url} (collections {self.prefix}-*)"
+
+    @cached_property
+    def client(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.url if "://" in self.url else f"http://{self.url}")
+        ssl = parts.scheme == "https"
+        try:
+            return chromadb.HttpClient(host=parts.hostname or "localhost", port=parts.port or (443 if ssl else 8000),
+                                       ssl=ssl, settings=ChromaSettings(anonymized_telemetry=False))
+        except Exception as err:  # the client checks the server at once
+            raise BenefitsQAError(f"Cannot reach the Chroma server at {self.url} ({type(err).__name__}): "
+                                  "start it (`chroma run --path DIR --port PORT`) or fix BENEFITS_QA_CHROMA_URL.") from None
+
+    @cached_property
+    def _ledger_collection(self):
+        return self.client.get_or_create_collection(f"{self.prefix}-ledger", embedding_function=None)
+
+    def _record(self, key: str) -> str | None:
+        found = self._ledger_collection.get(ids=[key], include=["documents"])
+        return found["documents"][0] if found["ids"] else None
+
+    def _put_record(self, key: str, text: str) -> None:
+        # One record, one write: Chroma applies it whole, so readers see the old ledger or the new.
+        self._ledger_collection.upsert(ids=[key], documents=[text], embeddings=[[0.0]])
+
+    def read_ledger(self) -> Ledger | None:
+        text = self._record("ledger")
+        return ledger_from_json(text) if text else None
+
+    def write_ledger(self, ledger: Ledger) -> None:
+        self._put_record("ledger", ledger_to_json(ledger))
+
+    def _collection_name(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    def open_store(self, name: str) -> ChromaStore:
+        return ChromaStore(name, lambda: self.client.get_or_create_collection(
+            self._collection_name(name), metadata={"hnsw:space": "cosine"}, embedding_function=None))
+
+    def create_store(self, name: str, copy_of: str) -> ChromaStore:
+        store = self.open_store(name)
+        if copy_of:
+            source = self.open_store(copy_of).collection
+            page = 1000
+            for offset in range(0, source.count(), page):
+                rows = source.get(limit=page, offset=offset, include=["embeddings", "documents", "metadatas"])
+                if rows["ids"]:
+                    store.collection.add(ids=rows["ids"], embeddings=rows["embeddings"],
+                                         documents=rows["documents"], metadatas=rows["metadatas"])
+        return store
+
+    def store_names(self) -> list[str]:
+        head = f"{self.prefix}-{STORE_PREFIX}"
+        return [c.name.removeprefix(f"{self.prefix}-") for c in self.client.list_collections()
+                if c.name.startswith(head)]
+
+    def committed(self) -> set[str]:
+        return set(json.loads(self._record("committed") or "[]"))
+
+    def mark_committed(self, name: str) -> None:
+        live = set(self.store_names())
+        self._put_record("committed", json.dumps(sorted((self.committed() & live) | {name})))
+
+    def delete_store(self, name: str) -> None:
+        try:
+            self.client.delete_collection(self._collection_name(name))
+        except Exception:  # already gone: another process collected it
+            pass
+
+
 class IndexStore:
-    """The index folder: follows the ledger to the live store; commits new generations."""
+    """The index: follows the ledger to the live store; commits new generations."""
 
     def __init__(self, settings: Settings, create: bool = False):
         self.settings = settings
-        self.dir = Path(settings.index_dir)
-        if not create and read_ledger(self.dir) is None:
+        self.dir = Path(settings.index_dir)  # the lock, fetched pages and feedback live here in both modes
+        self.host = ServerHost(settings.chroma_url, settings.chroma_prefix) if settings.chroma_url else LocalHost(self.dir)
+        if not create and self.host.read_ledger() is None:
             raise IndexMissingError(
-                f"No index at {self.dir}. Build it with `benefits-qa ingest corpus/ --index {self.dir}` "
+                f"No index at {self.host}. Build it with `benefits-qa ingest corpus/ --index {self.dir}` "
                 "(or `make run`, which does it for you).")
         self._lock = threading.Lock()
         self._stores: dict[str, ChromaStore] = {}
         self._lexical = None  # (store name, LexicalIndex)
 
     def ledger(self) -> Ledger:
-        return read_ledger(self.dir) or Ledger()
+        return self.host.read_ledger() or Ledger()
 
     def store_for(self, ledger: Ledger) -> ChromaStore | None:
         if not ledger.store:
             return None
         with self._lock:
             if ledger.store not in self._stores:
-                self._stores = {ledger.store: ChromaStore(self.dir / ledger.store)}  # drop older ones
+                self._stores = {ledger.store: self.host.open_store(ledger.store)}  # drop older ones
             return self._stores[ledger.store]
 
     # -- reads (rag) ---------------------------------------------------------------------------
@@ -193,7 +328,7 @@ class IndexStore:
     # -- writes (ingest) -----------------------------------------------------------------------
     @contextmanager
     def writing(self):
-        """One writer at a time per index folder."""
+        """One writer at a time per index folder (per machine; see commit for the server case)."""
         self.dir.mkdir(parents=True, exist_ok=True)
         with open(self.dir / _LOCK_FILE, "w") as lock:
             try:
@@ -203,26 +338,30 @@ class IndexStore:
             yield
 
     def new_generation(self, base: Ledger) -> ChromaStore:
-        """A writable copy of the live store in a fresh folder (no reader ever opens it before commit)."""
-        target = self.dir / f"{STORE_PREFIX}{time.time_ns()}"  # names sort in creation order
-        if base.store and (self.dir / base.store).exists():
-            shutil.copytree(self.dir / base.store, target, ignore=shutil.ignore_patterns(_COMMITTED))
-        else:
-            target.mkdir(parents=True)
-        return ChromaStore(target)
+        """A writable copy of the live store under a fresh name (no reader opens it before commit)."""
+        return self.host.create_store(f"{STORE_PREFIX}{time.time_ns()}", copy_of=base.store)  # names sort by age
 
-    def commit(self, ledger: Ledger) -> None:
-        """Make `ledger` (and the store it names) live, then remove generations no one needs."""
-        write_ledger(self.dir, ledger)
+    def commit(self, ledger: Ledger, base: Ledger | None = None) -> None:
+        """Make `ledger` (and the store it names) live, then remove generations no one needs.
+        With `base`, refuse if another writer committed since `base` was read (two machines
+        ingesting into one Chroma server): its work would be silently lost otherwise."""
+        if base is not None and self.ledger().generation != base.generation:
+            self.host.delete_store(ledger.store)
+            raise BenefitsQAError(f"Another ingest changed {self.host} while this one ran; nothing was "
+                                  "changed by this run. Run it again.")
+        self.host.write_ledger(ledger)
         self.collect_garbage(ledger)
 
     def collect_garbage(self, ledger: Ledger) -> None:
-        stores = sorted((p for p in self.dir.glob(f"{STORE_PREFIX}*") if p.is_dir()),
-                        key=lambda p: p.name, reverse=True)
-        committed = [p for p in stores if p.name != ledger.store and (p / _COMMITTED).exists()]
-        keep = {ledger.store, *(p.name for p in committed[:KEEP_PREVIOUS])}
-        for path in stores:
-            if path.name not in keep:  # older generations and folders left by interrupted runs
-                shutil.rmtree(path, ignore_errors=True)
         if ledger.store:
-            (self.dir / ledger.store / _COMMITTED).touch()
+            self.host.mark_committed(ledger.store)
+        names = sorted(self.host.store_names(), key=_created_ns, reverse=True)
+        committed = self.host.committed()
+        previous = [n for n in names if n != ledger.store and n in committed]
+        keep = {ledger.store, *previous[:KEEP_PREVIOUS]}
+        live_ns = _created_ns(ledger.store) if ledger.store else 0
+        for name in names:
+            # Older generations go, and uncommitted ones older than the live store (left by an
+            # interrupted run); a newer uncommitted one may belong to a run in progress.
+            if name not in keep and (name in committed or _created_ns(name) < live_ns):
+                self.host.delete_store(name)

@@ -68,31 +68,36 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
-def read_ledger(index_dir: Path) -> Ledger | None:
-    path = Path(index_dir) / LEDGER_FILE
-    if not path.exists():
-        return None
-    data = json.loads(path.read_text(encoding="utf-8"))
+def ledger_from_json(text: str) -> Ledger:
+    data = json.loads(text)
     documents = {src: LedgerEntry(**entry) for src, entry in data.get("documents", {}).items()}
     return Ledger(documents=documents, generation=data.get("generation", 0),
                   updated_at=data.get("updated_at", ""), embed_model=data.get("embed_model", ""),
                   store=data.get("store", ""))
 
 
-def write_ledger(index_dir: Path, ledger: Ledger) -> None:
-    index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    payload = {
+def ledger_to_json(ledger: Ledger) -> str:
+    return json.dumps({
         "format": FORMAT_VERSION,
         "generation": ledger.generation,
         "updated_at": ledger.updated_at,
         "embed_model": ledger.embed_model,
         "store": ledger.store,
         "documents": {src: asdict(e) for src, e in sorted(ledger.documents.items())},
-    }
+    }, indent=1)
+
+
+def read_ledger(index_dir: Path) -> Ledger | None:
+    path = Path(index_dir) / LEDGER_FILE
+    return ledger_from_json(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def write_ledger(index_dir: Path, ledger: Ledger) -> None:
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=index_dir, prefix=".ledger-", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(payload, out, indent=1)
+        out.write(ledger_to_json(ledger))
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, index_dir / LEDGER_FILE)

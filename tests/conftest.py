@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -63,3 +66,45 @@ def corpus_copy(tmp_path):
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS, target, ignore=shutil.ignore_patterns("src"))
     return target
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server (`chroma run`) on loopback for the whole run; its URL."""
+    from tests.servers import free_port, wait_until_up
+
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    chroma = Path(sys.executable).parent / "chroma"
+    process = subprocess.Popen([str(chroma), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{url}/api/v2/heartbeat", process, 60)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store_mode(request, monkeypatch):
+    """Run a test against the embedded store and against a Chroma server (own collections per test)."""
+    if request.param == "server":
+        monkeypatch.setenv("BENEFITS_QA_CHROMA_URL", request.getfixturevalue("chroma_server"))
+        monkeypatch.setenv("BENEFITS_QA_CHROMA_PREFIX", f"t{uuid.uuid4().hex[:12]}")
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def server_corpus_settings(chroma_server, tmp_path_factory):
+    """The default corpus ingested once into the Chroma server."""
+    from ingest.pipeline import run_ingest
+    from rag.config import load_settings
+
+    settings = load_settings(index_dir=tmp_path_factory.mktemp("server-index"), chroma_url=chroma_server,
+                             chroma_prefix="corpus")
+    report = run_ingest([CORPUS], settings)
+    assert report.ok, [f for f in report.files if f.status == "failed"]
+    return settings

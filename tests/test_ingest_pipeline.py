@@ -1,10 +1,14 @@
-"""Ingest runs against a real Chroma and the real model: add, skip, update, remove, rename, fail."""
+"""Ingest runs against a real Chroma and the real model: add, skip, update, remove, rename, fail.
+Every test runs twice: on the embedded store and on a real Chroma server (client/server mode)."""
 import pytest
 
 from ingest.pipeline import run_ingest
 from rag.config import load_settings
 from rag.index import IndexStore
 from tests.pdf_factory import make_policy_pdf
+
+
+pytestmark = pytest.mark.usefixtures("store_mode")
 
 
 def write_policy(folder, name, weeks):
@@ -99,3 +103,47 @@ def test_ignore_file_keeps_sources_out(docs):
     (docs / ".ingestignore").write_text("# sources\nsrc/\n")
     report = run_ingest([docs], load_settings())
     assert "src/draft.txt" not in statuses(report)
+
+
+def test_old_generations_are_collected(docs):
+    settings = load_settings()
+    for days in (5, 6, 7, 8, 9):
+        write_policy(docs, "bereavement.pdf", days)
+        run_ingest([docs], settings)
+    store = IndexStore(settings)
+    names = store.host.store_names()
+    assert store.ledger().store in names and len(names) <= 3  # live + 2 previous for readers mid-query
+
+
+def test_commit_is_refused_when_another_run_committed_meanwhile(docs):
+    from rag.errors import BenefitsQAError
+
+    settings = load_settings()
+    run_ingest([docs], settings)
+    store = IndexStore(settings)
+    base = store.ledger()
+    mine = store.new_generation(base)  # this run starts ...
+    write_policy(docs, "bereavement.pdf", 8)
+    run_ingest([docs], settings)  # ... and another one commits first
+    after_other = store.ledger()
+    with pytest.raises(BenefitsQAError, match="Another ingest"):
+        store.commit(base.with_documents(base.documents, base.embed_model, mine.name), base=base)
+    assert store.ledger() == after_other and mine.name not in store.host.store_names()
+    assert "8 paid days" in " ".join(live_texts(settings))
+
+
+def test_new_embedding_backend_re_embeds_documents_from_every_origin(docs, tmp_path, monkeypatch):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pto.md").write_text("# PTO\n\nFull-time employees accrue 15 days of PTO per year.\n")
+    run_ingest([docs], load_settings())
+    run_ingest([other], load_settings())
+    monkeypatch.setenv("BENEFITS_QA_EMBED_BACKEND", "onnx")
+    settings = load_settings()
+    report = run_ingest([docs], settings)  # names one folder; the other's document is re-embedded too
+    assert statuses(report) == {"bereavement.pdf": "updated", "faq.html": "updated", "pto.md": "updated"}
+    store = IndexStore(settings)
+    ledger = store.ledger()
+    assert "[onnx]" in ledger.embed_model
+    assert store.store_for(ledger).doc_hashes() == ledger.live_hashes
+    assert len(store.live_chunks()) == ledger.chunk_count

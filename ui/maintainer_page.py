@@ -13,7 +13,7 @@ from ui.shared import is_maintainer
 def maintainer_page() -> None:
     from ingest.pipeline import run_ingest
     from ingest.uploads import remove_document, save_upload
-    from rag.ledger import read_ledger
+    from rag.index import IndexStore
 
     settings = load_settings()
     corpus = Path(settings.corpus_dir)
@@ -32,8 +32,8 @@ def maintainer_page() -> None:
                 st.error(str(err))
 
     st.subheader("Remove a document")
-    ledger = read_ledger(settings.index_dir)
-    local = sorted(e.source for e in (ledger.documents.values() if ledger else []) if ledger.path_of(e.source))
+    ledger = IndexStore(settings, create=True).ledger()
+    local = sorted(e.source for e in ledger.documents.values() if ledger.path_of(e.source))
     doomed = st.selectbox("Document", local, index=None, key="remove-choice", placeholder="Choose a document")
     if doomed and st.button("Remove it from the corpus", key="remove-document"):
         try:
@@ -62,8 +62,8 @@ def maintainer_page() -> None:
                      key="report-table", hide_index=True)
 
     st.subheader("Live documents")
-    ledger = read_ledger(settings.index_dir)
-    if ledger:
+    ledger = IndexStore(settings, create=True).ledger()
+    if ledger.documents:
         st.caption(f"Generation {ledger.generation}, updated {ledger.updated_at}")
         st.dataframe([{"source": e.source, "title": e.title, "effective": e.effective_date, "chunks": e.chunks,
                        "ingested": e.ingested_at} for e in sorted(ledger.documents.values(), key=lambda e: e.source)],

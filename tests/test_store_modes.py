@@ -1,0 +1,66 @@
+"""Client/server mode: the same answers from a real Chroma server as from the embedded store, through
+the library, the CLI and the app; a clear error when the server is down."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rag.answer import Assistant
+from rag.config import load_settings
+from rag.evaluate import load_questions
+from tests.conftest import ROOT
+from tests.servers import free_port
+
+QUESTIONS = [q for q in load_questions(ROOT / "tests" / "eval" / "questions.jsonl") if q.answerable][:25]
+
+
+def cli(*args, env):
+    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", **env}, timeout=300)
+
+
+def test_server_retrieves_and_answers_as_the_embedded_store(corpus_index, server_corpus_settings, embedder):
+    embedded = Assistant(load_settings(index_dir=corpus_index), embedder=embedder)
+    server = Assistant(server_corpus_settings, embedder=embedder)
+    hits = 0
+    for question in QUESTIONS:
+        ours, theirs = embedded.ask_with_evidence(question.question), server.ask_with_evidence(question.question)
+        assert [c.chunk.id for c in theirs[1].chunks] == [c.chunk.id for c in ours[1].chunks], question.id
+        assert theirs[0].text == ours[0].text, question.id
+        expected = {s for s, _ in question.expected_sources}
+        hits += any(c.chunk.source in expected for c in theirs[1].chunks[:5])
+    assert hits / len(QUESTIONS) >= 0.9
+
+
+def test_cli_asks_the_server(server_corpus_settings):
+    env = {"BENEFITS_QA_CHROMA_URL": server_corpus_settings.chroma_url, "BENEFITS_QA_CHROMA_PREFIX": "corpus",
+           "BENEFITS_QA_INDEX": str(server_corpus_settings.index_dir)}
+    result = cli("ask", "--json", "How long is the waiting period for short-term disability?", env=env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert "7 consecutive calendar days" in data["answer"]
+    assert data["citations"][0]["source"] == "short-term-disability-plan.pdf"
+    status = json.loads(cli("status", "--json", env=env).stdout)
+    assert server_corpus_settings.chroma_url in status["index"] and len(status["documents"]) == 19
+
+
+def test_app_answers_from_the_server(server_corpus_settings, monkeypatch):
+    monkeypatch.setenv("BENEFITS_QA_CHROMA_URL", server_corpus_settings.chroma_url)
+    monkeypatch.setenv("BENEFITS_QA_CHROMA_PREFIX", "corpus")
+    monkeypatch.setenv("BENEFITS_QA_INDEX", str(server_corpus_settings.index_dir))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.chat_input(key="question").set_value("How many weeks of FMLA leave can I take?").run()
+    assert not at.exception
+    text = "\n".join(md.value for msg in at.chat_message if msg.name == "assistant" for md in msg.markdown)
+    assert "**[1]**" in text and "12" in text
+
+
+@pytest.mark.parametrize("command", [["ask", "anything"], ["ingest", "corpus/"], ["status"]])
+def test_unreachable_server_is_a_clear_error(command, tmp_path):
+    env = {"BENEFITS_QA_CHROMA_URL": f"http://127.0.0.1:{free_port()}", "BENEFITS_QA_INDEX": str(tmp_path / "i")}
+    result = cli(*command, env=env)
+    assert result.returncode == 2
+    assert "Cannot reach the Chroma server" in result.stderr and "Traceback" not in result.stderr
