@@ -55,10 +55,10 @@ class Settings:
     rrf_k: int = 60
     # Below this cosine similarity between question and best evidence sentence, abstain.
     # Calibrated with `benefits-qa calibrate` on tests/eval/calibration.jsonl (see README).
-    abstain_threshold: float = 0.585
+    abstain_threshold: float = 0.5962
     # ... unless the question's words score at least this on BM25 (unset: semantic evidence only).
     # Calibrated together with abstain_threshold.
-    abstain_lexical_threshold: float | None = 9.0232
+    abstain_lexical_threshold: float | None = 8.9745
     max_answer_sentences: int = 4
     # Client/server mode: a Chroma server's URL (http://host:port). Empty: the embedded store in
     # index_dir. Several indexes can share one server under different collection prefixes.

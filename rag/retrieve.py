@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
+from rag.errors import ConfigError
 from rag.types import Chunk, ScoredChunk
 from rag.versions import CURRENT, VersionRole, asks_about_past, version_roles
 
@@ -42,9 +44,21 @@ class HybridRetriever:
     def __init__(self, store, embedder, glossary, settings):
         self.store, self.embedder, self.glossary, self.settings = store, embedder, glossary, settings
 
+    @cached_property
+    def model_id(self) -> str:
+        from rag.embed import model_id
+
+        return model_id(self.settings)
+
     def retrieve(self, question: str) -> Retrieval:
         settings = self.settings
         ledger = self.store.ledger()
+        if ledger.embed_model and ledger.embed_model != self.model_id:
+            # Questions embedded by another model (or backend) than the chunks rank badly, silently.
+            raise ConfigError(
+                f"The index was embedded with {ledger.embed_model}, but questions would be embedded with "
+                f"{self.model_id}. Set BENEFITS_QA_EMBED_MODEL / BENEFITS_QA_EMBED_BACKEND to match the index, "
+                "or re-ingest (`benefits-qa ingest corpus/`) to embed it again with the current settings.")
         expanded = self.glossary.expand(question)
         query_vector = self.embedder.embed([expanded])[0]
         dense = self.store.dense_search(ledger, query_vector, settings.retrieve_k)

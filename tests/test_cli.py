@@ -77,3 +77,18 @@ def test_ingest_json_report_and_status(tmp_path):
     assert failed["source"] == "notes.xyz" and "unsupported" in failed["reason"]
     status = json.loads(run_cli("status", "--json", "--index", str(index)).stdout)
     assert [d["source"] for d in status["documents"]] == ["pto.md"]
+
+
+def test_index_from_another_backend_is_a_clear_error_until_re_ingested(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pto.md").write_text("# PTO\n\nFull-time employees accrue 15 days of PTO per year.\n")
+    index = tmp_path / "idx"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "BENEFITS_QA_INDEX": str(index), "BENEFITS_QA_EMBED_BACKEND": "onnx"}
+    subprocess.run([*CLI, "ingest", str(docs)], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
+    result = run_cli("ask", "How much PTO do I accrue?", index=index)  # default backend: onnx-int8
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "[onnx]" in result.stderr and "re-ingest" in result.stderr
+    assert run_cli("ingest", str(docs), "--json", index=index).returncode == 0  # embeds again
+    answer = run_cli("ask", "How much PTO do I accrue?", index=index)
+    assert answer.returncode == 0 and "15 days" in answer.stdout
