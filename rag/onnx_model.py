@@ -136,6 +136,9 @@ class OnnxEncoder:
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         wanted = {i.name for i in self.session.get_inputs()}
+        # Texts of similar length batched together need little padding (as sentence-transformers does).
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        texts = [texts[i] for i in order]
         out = []
         for first in range(0, len(texts), batch_size):
             encodings = self.tokenizer.encode_batch(texts[first:first + batch_size])
@@ -149,4 +152,6 @@ class OnnxEncoder:
             else:
                 pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             out.append(pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12))
-        return np.vstack(out).astype(np.float32)
+        vectors = np.empty((len(texts), out[0].shape[1]), dtype=np.float32)
+        vectors[order] = np.vstack(out)
+        return vectors
