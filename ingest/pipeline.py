@@ -162,6 +162,7 @@ def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestRe
         live_hashes = {e.doc_hash for e in live.values()}
         generation.delete_documents(generation.doc_hashes() - live_hashes)
         store.commit(old.with_documents(live, model_id(settings), generation.name), base=old)
+        store.lexical(store.ledger())  # saved now, so no serving process has to build it at start
     report.live_documents = len(live)
     report.live_chunks = sum(e.chunks for e in {e.doc_hash: e for e in live.values()}.values())
     report.files.sort(key=lambda r: (r.status != FAILED, r.source))

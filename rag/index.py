@@ -36,7 +36,8 @@ STORE_PREFIX = "chroma-"
 # moment ago may still be querying its store.
 KEEP_PREVIOUS = 2
 _LOCK_FILE = ".ingest.lock"
-_COMMITTED = ".committed"  # marks a store folder that some ledger has pointed to
+_COMMITTED = ".committed"
+_LEXICAL_DIR = "lexical"  # saved BM25 indexes, one per store generation  # marks a store folder that some ledger has pointed to
 
 
 def _metadata(chunk: Chunk) -> dict:
@@ -119,6 +120,10 @@ class ChromaStore:
             return {}
         found = self.collection.get(ids=ids, include=["embeddings"])
         return dict(zip(found["ids"], found["embeddings"]))
+
+    def chunks_by_ids(self, ids: list[str]) -> list[Chunk]:
+        found = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        return [_chunk(i, d, _strip(m)) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])]
 
     def section_chunks(self, source: str, section: str) -> list[Chunk]:
         found = self.collection.get(where={"$and": [{"source": source}, {"section": section}]},
@@ -314,16 +319,36 @@ class IndexStore:
         return store.all_chunks() if store else []
 
     def lexical(self, ledger: Ledger):
-        """The BM25 index of the live chunks, rebuilt only when a new generation is committed."""
+        """The BM25 index of the live store: loaded from `index/lexical/<store>` if an ingest or an
+        earlier start saved it there, else built from the live chunks and saved. Kept in memory
+        until a new generation is committed."""
         from rag.lexical import LexicalIndex
 
         with self._lock:
             cached = self._lexical
         if cached is None or cached[0] != ledger.store:
-            cached = (ledger.store, LexicalIndex(self.live_chunks(ledger)))
+            folder = self.dir / _LEXICAL_DIR / ledger.store
+            index = LexicalIndex.load(folder) if ledger.store else None
+            if index is None:
+                index = LexicalIndex.build(self.live_chunks(ledger))
+                if ledger.store:
+                    index.save(folder)
+                    self._drop_lexical_except(ledger.store)
+            cached = (ledger.store, index)
             with self._lock:
                 self._lexical = cached
         return cached[1]
+
+    def lexical_search(self, ledger: Ledger, query: str, k: int) -> list[tuple[Chunk, float]]:
+        hits = self.lexical(ledger).search(query, k)
+        store = self.store_for(ledger)
+        by_id = {c.id: c for c in store.chunks_by_ids([i for i, _ in hits])} if store and hits else {}
+        return [(by_id[i], score) for i, score in hits if i in by_id]
+
+    def _drop_lexical_except(self, keep: str) -> None:
+        for folder in (self.dir / _LEXICAL_DIR).glob(f"{STORE_PREFIX}*"):
+            if folder.name != keep:
+                shutil.rmtree(folder, ignore_errors=True)
 
     # -- writes (ingest) -----------------------------------------------------------------------
     @contextmanager

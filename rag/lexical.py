@@ -1,8 +1,12 @@
 """BM25 over the live chunks (bm25s), for the exact words dense retrieval misses: 'COBRA', '401(k)'."""
 from __future__ import annotations
 
+import json
+import os
 import re
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -23,24 +27,54 @@ def tokenize(texts: list[str]):
 
 
 class LexicalIndex:
-    def __init__(self, chunks: list[Chunk]):
+    """BM25 over chunk texts; search gives chunk ids. Saved beside the index, so that a serving
+    process loads it (memory-mapped) instead of reading every chunk back from Chroma at start."""
+
+    def __init__(self, chunk_ids: list[str], retriever):
+        self.chunk_ids, self._retriever = chunk_ids, retriever
+
+    @classmethod
+    def build(cls, chunks: list[Chunk]) -> "LexicalIndex":
         import bm25s
 
-        self.chunks = chunks
-        self._retriever = bm25s.BM25()
+        retriever = bm25s.BM25()
         if chunks:
             texts = [f"{c.title} {c.section} {c.text}" for c in chunks]
-            self._retriever.index(tokenize(texts), show_progress=False)
+            retriever.index(tokenize(texts), show_progress=False)
+        return cls([c.id for c in chunks], retriever)
 
-    def search(self, query: str, k: int) -> list[tuple[Chunk, float]]:
-        if not self.chunks:
+    def save(self, folder: Path) -> None:
+        """Write to `folder` atomically: a reader finds a whole index or none."""
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
+            if self.chunk_ids:
+                self._retriever.save(tmp, show_progress=False)
+            (Path(tmp) / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
+            try:
+                os.rename(tmp, folder)
+            except OSError:  # another process saved it first: theirs is the same index
+                pass
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalIndex | None":
+        import bm25s
+
+        ids_file = folder / "chunk_ids.json"
+        if not ids_file.exists():
+            return None
+        chunk_ids = json.loads(ids_file.read_text())
+        retriever = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if chunk_ids else None
+        return cls(chunk_ids, retriever)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        if not self.chunk_ids:
             return []
         query_tokens = tokenize([query])
         if not query_tokens.ids or not query_tokens.ids[0]:
             return []
-        k = min(k, len(self.chunks))
+        k = min(k, len(self.chunk_ids))
         results, scores = self._retriever.retrieve(_as_strings(query_tokens), k=k, show_progress=False)
-        return [(self.chunks[int(i)], float(s)) for i, s in zip(results[0], scores[0]) if s > 0]
+        return [(self.chunk_ids[int(i)], float(s)) for i, s in zip(results[0], scores[0]) if s > 0]
 
 
 def words(text: str) -> list[str]:

@@ -62,7 +62,7 @@ class HybridRetriever:
         expanded = self.glossary.expand(question)
         query_vector = self.embedder.embed([expanded])[0]
         dense = self.store.dense_search(ledger, query_vector, settings.retrieve_k)
-        lexical = self.store.lexical(ledger).search(expanded, settings.retrieve_k)
+        lexical = self.store.lexical_search(ledger, expanded, settings.retrieve_k)
         by_id: dict[str, Chunk] = {c.id: c for c, _ in dense}
         by_id.update({c.id: c for c, _ in lexical})
         similarity = {c.id: s for c, s in dense}

@@ -147,3 +147,18 @@ def test_new_embedding_backend_re_embeds_documents_from_every_origin(docs, tmp_p
     assert "[onnx]" in ledger.embed_model
     assert store.store_for(ledger).doc_hashes() == ledger.live_hashes
     assert len(store.live_chunks()) == ledger.chunk_count
+
+
+def test_bm25_index_is_saved_at_ingest_and_loaded_without_reading_chunks(docs, monkeypatch):
+    from rag.lexical import LexicalIndex
+
+    settings = load_settings()
+    run_ingest([docs], settings)
+    fresh = IndexStore(settings)
+    ledger = fresh.ledger()
+    assert (settings.index_dir / "lexical" / ledger.store / "chunk_ids.json").exists()
+    expected = LexicalIndex.build(fresh.live_chunks()).search("carry over PTO", 5)
+    monkeypatch.setattr(IndexStore, "live_chunks", lambda *a: pytest.fail("BM25 was rebuilt, not loaded"))
+    hits = fresh.lexical_search(ledger, "carry over PTO", 5)
+    assert [(c.id, round(s, 4)) for c, s in hits] == [(i, round(s, 4)) for i, s in expected]
+    assert hits and "carry over" in hits[0][0].text
