@@ -49,6 +49,7 @@ class IngestReport:
     live_chunks: int = 0
     embedded_chunks: int = 0
     embed_seconds: float = 0.0  # time inside the embedding model, for throughput figures
+    reused_chunks: int = 0  # vectors taken over from an interrupted earlier run
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -62,7 +63,7 @@ class IngestReport:
         return {"ok": self.ok, "dry_run": self.dry_run, "seconds": round(self.seconds, 3),
                 "counts": {s: self.count(s) for s in statuses},
                 "live_documents": self.live_documents, "live_chunks": self.live_chunks,
-                "embedded_chunks": self.embedded_chunks, "embed_seconds": round(self.embed_seconds, 3),
+                "embedded_chunks": self.embedded_chunks, "reused_chunks": self.reused_chunks, "embed_seconds": round(self.embed_seconds, 3),
                 "files": [asdict(f) for f in self.files]}
 
 
@@ -150,7 +151,8 @@ def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestRe
     if not dry_run and (to_build or removed or model_changed
                         or any(r.status == RENAMED for r in report.files)):
         generation = store.new_generation(Ledger() if model_changed else old)
-    live.update(_build(to_build, settings, generation, progress, report))
+    leftovers = store.leftovers(old, exclude=generation.name) if generation is not None else []
+    live.update(_build(to_build, settings, generation, progress, report, leftovers))
     for failed in (r for r in report.files if r.status == FAILED):
         if failed.source in old.documents and not model_changed:
             live[failed.source] = old.documents[failed.source]  # a bad new copy never erases the good old one
@@ -175,9 +177,10 @@ def _entry_for(entry: LedgerEntry, f: SourceFile) -> LedgerEntry:
                    local_path=str(f.path) if is_url(f.source) else "")
 
 
-def _build(to_build, settings, generation, progress, report) -> dict[str, LedgerEntry]:
+def _build(to_build, settings, generation, progress, report, leftovers=()) -> dict[str, LedgerEntry]:
     """Parse and chunk the new and changed files, then embed all their chunks in large batches
-    into the new generation (None: dry run). Returns their ledger entries."""
+    into the new generation (None: dry run). Chunks that an interrupted earlier run already
+    embedded (in a leftover generation) are copied, not embedded again. Returns ledger entries."""
     if not to_build:
         return {}
     from ingest.chunk import chunk_document
@@ -212,6 +215,16 @@ def _build(to_build, settings, generation, progress, report) -> dict[str, Ledger
         built_hashes[f.sha256] = entries[f.source]
         report.files.append(FileReport(f.source, status, len(chunks), note=f.note))
     if generation is not None and pending:
+        for leftover in leftovers:
+            vectors = leftover.reusable_vectors(pending, model_id(settings))
+            if vectors:
+                reused = [c for c in pending if c.id in vectors]
+                for first in range(0, len(reused), 1000):
+                    batch = reused[first:first + 1000]
+                    generation.add_chunks(batch, [vectors[c.id] for c in batch], model_id(settings))
+                pending = [c for c in pending if c.id not in vectors]
+                report.reused_chunks += len(reused)
+    if generation is not None and pending:
         embedder = Embedder(settings)
         embedder.model  # load before timing: throughput counts encoding, not start-up
         # Batches across documents keep the model busy, and texts of similar length batched
@@ -225,7 +238,7 @@ def _build(to_build, settings, generation, progress, report) -> dict[str, Ledger
             batch = pending[first:first + step]
             vectors = embedder.embed([c.embedding_text() for c in batch])
             report.embed_seconds += time.perf_counter() - started
-            generation.add_chunks(batch, vectors)
+            generation.add_chunks(batch, vectors, model_id(settings))
             started = time.perf_counter()
         report.embedded_chunks = len(pending)
     if progress:

@@ -37,6 +37,7 @@ STORE_PREFIX = "chroma-"
 KEEP_PREVIOUS = 2
 _LOCK_FILE = ".ingest.lock"
 _COMMITTED = ".committed"
+_PAGE = 5000  # records per Chroma get: SQLite allows 32,766 variables per query
 _LEXICAL_DIR = "lexical"  # saved BM25 indexes, one per store generation  # marks a store folder that some ledger has pointed to
 
 
@@ -72,12 +73,14 @@ class ChromaStore:
         return ChromaVectorStore(chroma_collection=self.collection)
 
     # -- writes --------------------------------------------------------------------------------
-    def add_chunks(self, chunks: list[Chunk], embeddings) -> None:
+    def add_chunks(self, chunks: list[Chunk], embeddings, embed_model: str = "") -> None:
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
         nodes = []
         for chunk, vector in zip(chunks, embeddings):
-            node = TextNode(id_=chunk.id, text="\n".join(chunk.sentences), metadata=_metadata(chunk),
+            # Each vector records its model, so a later run may reuse it only for the same model.
+            node = TextNode(id_=chunk.id, text="\n".join(chunk.sentences),
+                            metadata={**_metadata(chunk), "embed_model": embed_model},
                             embedding=[float(x) for x in vector])
             # The document version is the node's source: delete(doc_hash) removes all its chunks.
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_hash)
@@ -100,8 +103,18 @@ class ChromaStore:
                                    metadatas=[{**m, "source": source} for m in found["metadatas"]])
 
     # -- reads ---------------------------------------------------------------------------------
+    def _all_rows(self, include: list[str]):
+        """Every record, a page at a time: one get of a whole large collection exceeds SQLite's
+        limit on query variables (seen at 100k chunks)."""
+        rows = {"ids": [], **{field: [] for field in include}}
+        for offset in range(0, self.collection.count(), _PAGE):
+            page = self.collection.get(limit=_PAGE, offset=offset, include=include)
+            for field in rows:
+                rows[field] += page[field]
+        return rows
+
     def doc_hashes(self) -> set[str]:
-        return {m["doc_hash"] for m in self.collection.get(include=["metadatas"])["metadatas"]}
+        return {m["doc_hash"] for m in self._all_rows(["metadatas"])["metadatas"]}
 
     def dense_search(self, embedding, k: int) -> list[tuple[Chunk, float]]:
         from llama_index.core.vector_stores.types import VectorStoreQuery
@@ -116,10 +129,26 @@ class ChromaStore:
         return hits
 
     def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
-        if not ids:
-            return {}
-        found = self.collection.get(ids=ids, include=["embeddings"])
-        return dict(zip(found["ids"], found["embeddings"]))
+        return {i: e for i, e in self.records_for(ids, ["embeddings"])}
+
+    def reusable_vectors(self, chunks: list[Chunk], embed_model: str) -> dict[str, list[float]]:
+        """Vectors stored here for exactly these chunks (same id, text, title, section and model)."""
+        wanted = {c.id: c for c in chunks}
+        out = {}
+        for chunk_id, vector, text, meta in self.records_for(list(wanted), ["embeddings", "documents", "metadatas"]):
+            chunk = wanted[chunk_id]
+            if (text == "\n".join(chunk.sentences) and meta.get("embed_model") == embed_model
+                    and meta.get("title") == chunk.title and meta.get("section") == chunk.section):
+                out[chunk_id] = vector
+        return out
+
+    def records_for(self, ids: list[str], include: list[str]) -> list[tuple]:
+        """(id, first included field, second ...) of the records among `ids` that exist, by pages."""
+        out = []
+        for first in range(0, len(ids), _PAGE):
+            found = self.collection.get(ids=ids[first:first + _PAGE], include=include)
+            out += zip(found["ids"], *(found[field] for field in include))
+        return out
 
     def chunks_by_ids(self, ids: list[str]) -> list[Chunk]:
         found = self.collection.get(ids=ids, include=["documents", "metadatas"])
@@ -132,7 +161,7 @@ class ChromaStore:
         return sorted(chunks, key=lambda c: c.ordinal)
 
     def all_chunks(self) -> list[Chunk]:
-        found = self.collection.get(include=["documents", "metadatas"])
+        found = self._all_rows(["documents", "metadatas"])
         chunks = [_chunk(i, d, _strip(m)) for i, d, m in zip(found["ids"], found["documents"], found["metadatas"])]
         return sorted(chunks, key=lambda c: (c.source, c.ordinal))
 
@@ -361,6 +390,14 @@ class IndexStore:
             except BlockingIOError:
                 raise BenefitsQAError(f"Another ingest is updating {self.dir}; wait for it to finish.") from None
             yield
+
+    def leftovers(self, ledger: Ledger, exclude: str) -> list[ChromaStore]:
+        """Generations that runs newer than the live one wrote but never committed (interrupted or
+        failed): their vectors can save an expensive re-embedding."""
+        committed = self.host.committed()
+        live_ns = _created_ns(ledger.store) if ledger.store else 0
+        return [self.host.open_store(n) for n in sorted(self.host.store_names(), key=_created_ns, reverse=True)
+                if n != exclude and n not in committed and _created_ns(n) > live_ns]
 
     def new_generation(self, base: Ledger) -> ChromaStore:
         """A writable copy of the live store under a fresh name (no reader opens it before commit)."""

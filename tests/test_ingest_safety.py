@@ -83,6 +83,12 @@ def test_sigkill_mid_embedding_changes_nothing_and_next_run_completes(small_corp
     assert len(live) == len({c.id for c in live}) == ledger.chunk_count
     assert {c.doc_hash for c in live} == ledger.live_hashes
     assert len(list(index.glob("chroma-*"))) <= 3  # the killed run's half-written store is gone
+    # What the killed run had embedded is taken over, not embedded again; the rest is embedded.
+    assert report.reused_chunks > 0 and report.embedded_chunks > 0
+    assert report.reused_chunks + report.embedded_chunks == sum(
+        f.chunks for f in report.files if f.status == "added")
+    fresh = Assistant(settings, embedder=embedder).ask("How is severance pay calculated?")
+    assert not fresh.abstained and any(c.source == "severance-pay-plan.pdf" for c in fresh.citations)
 
 
 def test_app_side_reader_keeps_answering_during_reingest(small_corpus, tmp_path, embedder):
