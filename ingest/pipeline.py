@@ -106,7 +106,7 @@ def _collect(targets, sources_files, settings, report) -> tuple[list[SourceFile]
 
 def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestReport:
     started = time.perf_counter()
-    old = store.ledger()
+    old = store.ledger(fresh=True)
     report = IngestReport(dry_run=dry_run)
     files, origins = _collect(targets, sources_files, settings, report)
     model_changed = bool(old.documents) and old.embed_model != model_id(settings)

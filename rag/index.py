@@ -37,6 +37,7 @@ STORE_PREFIX = "chroma-"
 KEEP_PREVIOUS = 2
 _LOCK_FILE = ".ingest.lock"
 _COMMITTED = ".committed"
+LEDGER_MAX_AGE = 2.0  # seconds a server-mode reader may answer from the previous generation
 _PAGE = 5000  # records per Chroma get: SQLite allows 32,766 variables per query
 _LEXICAL_DIR = "lexical"  # saved BM25 indexes, one per store generation  # marks a store folder that some ledger has pointed to
 
@@ -184,8 +185,8 @@ class LocalHost:
     def __str__(self) -> str:
         return str(self.dir)
 
-    def read_ledger(self) -> Ledger | None:
-        return read_ledger(self.dir)
+    def read_ledger(self, fresh: bool = False) -> Ledger | None:
+        return read_ledger(self.dir)  # a local file read costs microseconds: always fresh
 
     def write_ledger(self, ledger: Ledger) -> None:
         write_ledger(self.dir, ledger)
@@ -227,6 +228,7 @@ class ServerHost:
 
     def __init__(self, url: str, prefix: str):
         self.url, self.prefix = url, prefix
+        self._ledger_cache: tuple[float, Ledger | None] | None = None
 
     def __str__(self) -> str:
         return f"{self.url} (collections {self.prefix}-*)"
@@ -258,12 +260,18 @@ class ServerHost:
         # One record, one write: Chroma applies it whole, so readers see the old ledger or the new.
         self._ledger_collection.upsert(ids=[key], documents=[text], embeddings=[[0.0]])
 
-    def read_ledger(self) -> Ledger | None:
-        text = self._record("ledger")
-        return ledger_from_json(text) if text else None
+    def read_ledger(self, fresh: bool = False) -> Ledger | None:
+        # Readers ask for the ledger on every question; over the network that costs a round trip,
+        # so a replica looks again at most every LEDGER_MAX_AGE seconds. Writers always look.
+        now = time.monotonic()
+        if fresh or self._ledger_cache is None or now - self._ledger_cache[0] > LEDGER_MAX_AGE:
+            text = self._record("ledger")
+            self._ledger_cache = (now, ledger_from_json(text) if text else None)
+        return self._ledger_cache[1]
 
     def write_ledger(self, ledger: Ledger) -> None:
         self._put_record("ledger", ledger_to_json(ledger))
+        self._ledger_cache = (time.monotonic(), ledger)
 
     def _collection_name(self, name: str) -> str:
         return f"{self.prefix}-{name}"
@@ -318,8 +326,9 @@ class IndexStore:
         self._stores: dict[str, ChromaStore] = {}
         self._lexical = None  # (store name, LexicalIndex)
 
-    def ledger(self) -> Ledger:
-        return self.host.read_ledger() or Ledger()
+    def ledger(self, fresh: bool = False) -> Ledger:
+        """The live ledger; `fresh` for writers (a reader's may be up to LEDGER_MAX_AGE s old)."""
+        return self.host.read_ledger(fresh) or Ledger()
 
     def store_for(self, ledger: Ledger) -> ChromaStore | None:
         if not ledger.store:
@@ -407,7 +416,7 @@ class IndexStore:
         """Make `ledger` (and the store it names) live, then remove generations no one needs.
         With `base`, refuse if another writer committed since `base` was read (two machines
         ingesting into one Chroma server): its work would be silently lost otherwise."""
-        if base is not None and self.ledger().generation != base.generation:
+        if base is not None and self.ledger(fresh=True).generation != base.generation:
             self.host.delete_store(ledger.store)
             raise BenefitsQAError(f"Another ingest changed {self.host} while this one ran; nothing was "
                                   "changed by this run. Run it again.")

@@ -125,10 +125,10 @@ def test_commit_is_refused_when_another_run_committed_meanwhile(docs):
     mine = store.new_generation(base)  # this run starts ...
     write_policy(docs, "bereavement.pdf", 8)
     run_ingest([docs], settings)  # ... and another one commits first
-    after_other = store.ledger()
+    after_other = store.ledger(fresh=True)
     with pytest.raises(BenefitsQAError, match="Another ingest"):
         store.commit(base.with_documents(base.documents, base.embed_model, mine.name), base=base)
-    assert store.ledger() == after_other and mine.name not in store.host.store_names()
+    assert store.ledger(fresh=True) == after_other and mine.name not in store.host.store_names()
     assert "8 paid days" in " ".join(live_texts(settings))
 
 
@@ -162,3 +162,20 @@ def test_bm25_index_is_saved_at_ingest_and_loaded_without_reading_chunks(docs, m
     hits = fresh.lexical_search(ledger, "carry over PTO", 5)
     assert [(c.id, round(s, 4)) for c, s in hits] == [(i, round(s, 4)) for i, s in expected]
     assert hits and "carry over" in hits[0][0].text
+
+
+def test_a_long_lived_reader_sees_a_commit_within_the_ledger_max_age(docs):
+    import time
+
+    from rag.index import LEDGER_MAX_AGE
+
+    settings = load_settings()
+    run_ingest([docs], settings)
+    reader = IndexStore(settings)
+    before = reader.ledger()
+    write_policy(docs, "bereavement.pdf", 9)
+    run_ingest([docs], settings)  # another process, in effect: its own IndexStore
+    time.sleep(LEDGER_MAX_AGE + 0.1)
+    after = reader.ledger()
+    assert after.generation == before.generation + 1
+    assert "9 paid days" in " ".join(c.text for c in reader.live_chunks(after))
