@@ -19,3 +19,6 @@ class ParseError(BenefitsQAError):
     def __init__(self, source: str, reason: str, hint: str = ""):
         self.source, self.reason, self.hint = source, reason, hint
         super().__init__(f"{source}: {reason}" + (f" ({hint})" if hint else ""))
+
+    def __reduce__(self):  # crosses from the worker processes that parse files
+        return (ParseError, (self.source, self.reason, self.hint))
