@@ -27,7 +27,7 @@ from pathlib import Path
 
 from rag.config import Settings
 from rag.errors import BenefitsQAError, IndexMissingError
-from rag.ledger import Ledger, ledger_from_json, ledger_to_json, read_ledger, write_ledger
+from rag.ledger import LEDGER_FILE, Ledger, ledger_from_json, ledger_to_json, read_ledger, write_ledger
 from rag.types import Chunk
 
 COLLECTION = "policy_chunks"
@@ -181,12 +181,22 @@ class LocalHost:
 
     def __init__(self, index_dir: Path):
         self.dir = index_dir
+        self._ledger_cache: tuple[tuple, Ledger | None] | None = None
 
     def __str__(self) -> str:
         return str(self.dir)
 
     def read_ledger(self, fresh: bool = False) -> Ledger | None:
-        return read_ledger(self.dir)  # a local file read costs microseconds: always fresh
+        # Always fresh, but parsed only when the file changed: with thousands of documents the
+        # ledger is megabytes of JSON, and readers ask for it on every question.
+        try:
+            stat = (self.dir / LEDGER_FILE).stat()
+        except FileNotFoundError:
+            return None
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)  # os.replace gives a new inode
+        if self._ledger_cache is None or self._ledger_cache[0] != key:
+            self._ledger_cache = (key, read_ledger(self.dir))
+        return self._ledger_cache[1]
 
     def write_ledger(self, ledger: Ledger) -> None:
         write_ledger(self.dir, ledger)

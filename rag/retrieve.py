@@ -43,12 +43,21 @@ class Retrieval:
 class HybridRetriever:
     def __init__(self, store, embedder, glossary, settings):
         self.store, self.embedder, self.glossary, self.settings = store, embedder, glossary, settings
+        self._roles = None  # (generation key, roles)
 
     @cached_property
     def model_id(self) -> str:
         from rag.embed import model_id
 
         return model_id(self.settings)
+
+    def roles(self, ledger) -> dict[str, VersionRole]:
+        """Version roles of the live documents, worked out once per generation and day."""
+        key = (ledger.store, ledger.generation, date.today())
+        cached = self._roles
+        if cached is None or cached[0] != key:
+            cached = self._roles = (key, version_roles(ledger.documents.values(), key[2]))
+        return cached[1]
 
     def retrieve(self, question: str) -> Retrieval:
         settings = self.settings
@@ -70,7 +79,7 @@ class HybridRetriever:
                                        k=settings.rrf_k)
         # Of two live versions of one policy, answer from the one in effect today, unless the
         # question asks about the older one by its year.
-        roles = version_roles(ledger.documents.values(), date.today())
+        roles = self.roles(ledger)
         ranked = [i for i in sorted(fused, key=lambda i: (-fused[i], i))
                   if by_id[i].doc_hash not in roles or roles[by_id[i].doc_hash].role == CURRENT
                   or asks_about_past(question, roles[by_id[i].doc_hash])]
