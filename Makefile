@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test ingest corpus clean browser
+.PHONY: run test ingest corpus clean browser bench
 
 # torch first, pinned: a CPU build lies on this disk, an unpinned torch pulls a CUDA build of several GB.
 $(VENV)/.installed: pyproject.toml
@@ -41,3 +41,13 @@ corpus: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) .index .pytest_cache
+
+# Every benchmark, one after another (about 15 minutes once the scale indexes are cached; the first
+# 100k-chunk index takes about 45 minutes to embed on 2 cores). JSON goes to bench/results/.
+bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) bench/ingest.py --json bench/results/ingest.json
+	$(PY) bench/compare.py --json bench/results/compare.json
+	$(PY) bench/embed_backends.py --json bench/results/embed_backends.json
+	$(PY) bench/query.py --sizes 1000,10000,100000 --modes embedded --json bench/results/query-embedded.json
+	$(PY) bench/query.py --sizes 1000,10000 --modes server --json bench/results/query-server.json

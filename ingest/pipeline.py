@@ -190,9 +190,20 @@ def _token_counter(model_path: str):
     return TokenCounter(model_path)
 
 
+_parent_pid = 0  # in a worker process: the ingest process that started it
+
+
+def _remember_parent(pid: int) -> None:
+    global _parent_pid
+    _parent_pid = pid
+
+
 def _read(path: Path, source: str, sha256: str, settings: Settings):
     """Parse and chunk one file: (document, chunks) or the ParseError. Runs in a worker process."""
     from ingest.chunk import chunk_document
+
+    if _parent_pid and os.getppid() != _parent_pid:
+        os._exit(1)  # the ingest was killed: its remaining files are nobody's work any more
 
     try:
         doc = parse_file(path, source, max_bytes=int(settings.max_file_mb * 2**20))
@@ -214,7 +225,8 @@ def _read_all(files: list[SourceFile], settings: Settings, warm_up: Callable[[],
         return
     # spawn, not fork: this process may already run library threads that a fork would copy mid-lock.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, len(files)), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, len(files)), mp_context=context,
+                             initializer=_remember_parent, initargs=(os.getpid(),)) as pool:
         results = pool.map(_read, [f.path for f in files], [f.source for f in files],
                            [f.sha256 for f in files], [settings] * len(files), chunksize=4)
         warm_up()
@@ -238,7 +250,7 @@ def _build(to_build, settings, generation, progress, report, leftovers=()) -> di
     def warm_up():
         if generation is not None:
             embedder.model  # noqa: B018  (load while the workers parse)
-            generation.collection  # noqa: B018
+            generation.vector_store  # noqa: B018  (imports llama-index and chromadb: seconds)
 
     results = {f.sha256: r for f, r in _read_all(unique, settings, warm_up)}
     for done, (f, status) in enumerate(to_build):

@@ -26,7 +26,7 @@ from rag.errors import ConfigError
 # The model folder files that decide the exported graph: a change in any of them means a new export.
 _KEY_FILES = ("config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json",
               "sentence_bert_config.json", "1_Pooling/config.json")
-EXPORT_FORMAT = 1  # bump when the export recipe changes, so cached files are rebuilt
+EXPORT_FORMAT = 2  # bump when the export recipe changes, so cached files are rebuilt
 
 
 def model_key(model_dir: Path, quantized: bool) -> str:
@@ -92,7 +92,7 @@ def export(model_dir: Path, target: Path, quantized: bool) -> None:
             final = Path(tmp) / "model-int8.onnx"
             logging.disable(logging.WARNING)  # its advice to pre-process applies to vision models
             try:
-                quantize_dynamic(str(plain), str(final), weight_type=QuantType.QInt8)
+                quantize_dynamic(str(plain), str(final), weight_type=QuantType.QInt8, per_channel=True)
             finally:
                 logging.disable(logging.NOTSET)
         else:

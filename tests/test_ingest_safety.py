@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -131,3 +132,33 @@ def test_second_writer_is_refused(small_corpus, tmp_path):
     with store.writing():
         with pytest.raises(BenefitsQAError, match="Another ingest"):
             run_ingest([small_corpus], load_settings(index_dir=tmp_path / "index"))
+
+
+def test_killed_ingest_leaves_no_worker_processes_behind(tmp_path):
+    docs = tmp_path / "many"
+    docs.mkdir()
+    for copy in range(4):  # enough files that workers are still reading when the run is killed
+        for pdf in CORPUS.glob("*.pdf"):
+            shutil.copy(pdf, docs / f"{copy}-{pdf.name}")
+    process = start_ingest(docs, tmp_path / "index")
+    workers: set[int] = set()
+    deadline = time.time() + 60
+    while time.time() < deadline and not workers:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        workers = {int(pid) for pid in children.read_text().split()} if children.exists() else set()
+        time.sleep(0.1)
+    assert workers, "the ingest started no worker processes"
+    time.sleep(1)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.time() + 20
+    while time.time() < deadline and any(Path(f"/proc/{pid}").exists() and _alive(pid) for pid in workers):
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{pid}").exists() and _alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
