@@ -41,7 +41,7 @@ class Settings:
     # Where the exported ONNX copies of the model are kept (made once per model, a few seconds).
     model_cache_dir: Path = Path.home() / ".cache" / "benefits-qa"
     # sentence-transformers' default; on CPU larger batches only add padding work.
-    embed_batch_size: int = 16
+    embed_batch_size: int = 32
     # all-MiniLM-L6-v2 truncates beyond 256 word pieces: no chunk (with its prefix) may exceed this.
     max_chunk_tokens: int = 256
     # Chunks are packed up to this many word pieces: MiniLM was trained on short passages, and
