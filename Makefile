@@ -46,7 +46,7 @@ clean:
 # 100k-chunk index takes about 45 minutes to embed on 2 cores). JSON goes to bench/results/.
 bench: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[bench]'
-	$(PY) bench/ingest.py --json bench/results/ingest.json
+	$(PY) bench/ingest_speed.py --json bench/results/ingest.json
 	$(PY) bench/compare.py --json bench/results/compare.json
 	$(PY) bench/embed_backends.py --json bench/results/embed_backends.json
 	$(PY) bench/query.py --sizes 1000,10000,100000 --modes embedded --json bench/results/query-embedded.json

@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/ingest.py must not shadow the ingest package
+sys.path.append(str(ROOT / "bench"))  # after ROOT: bench/ingest_speed.py must not shadow the ingest package
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import _llamaindex_default as li  # noqa: E402  (light: its heavy imports are inside functions)

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The repository before bench/ (this script's folder, where scale_corpus is): bench/ingest.py must not
+# The repository before bench/ (this script's folder, where scale_corpus is): bench/ingest_speed.py must not
 # hide the ingest package, here or in the worker processes ingest starts (they inherit sys.path).
 sys.path.insert(0, str(ROOT))
 SCALE_DIR = ROOT / "bench" / ".scale"

@@ -335,6 +335,7 @@ class IndexStore:
         self._lock = threading.Lock()
         self._stores: dict[str, ChromaStore] = {}
         self._lexical = None  # (store name, LexicalIndex)
+        self._lexical_build = threading.Lock()
 
     def ledger(self, fresh: bool = False) -> Ledger:
         """The live ledger; `fresh` for writers (a reader's may be up to LEDGER_MAX_AGE s old)."""
@@ -374,7 +375,12 @@ class IndexStore:
 
         with self._lock:
             cached = self._lexical
-        if cached is None or cached[0] != ledger.store:
+        if cached is not None and cached[0] == ledger.store:
+            return cached[1]
+        with self._lexical_build:  # twenty first questions at once build it once, not twenty times
+            cached = self._lexical
+            if cached is not None and cached[0] == ledger.store:
+                return cached[1]
             folder = self.dir / _LEXICAL_DIR / ledger.store
             index = LexicalIndex.load(folder) if ledger.store else None
             if index is None:

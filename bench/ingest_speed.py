@@ -1,6 +1,6 @@
 """Ingest benchmark on the default corpus: full ingest, no-op re-ingest, embedding throughput.
 
-    python bench/ingest.py [--corpus DIR] [--json FILE]
+    python bench/ingest_speed.py [--corpus DIR] [--json FILE]
 
 Full and no-op runs are timed as a user runs them: `benefits-qa ingest` in a fresh process.
 Throughput compares the pipeline's own embedding stage with the configured backend called bare
