@@ -190,20 +190,22 @@ def _token_counter(model_path: str):
     return TokenCounter(model_path)
 
 
-_parent_pid = 0  # in a worker process: the ingest process that started it
+def _exit_with_parent(parent_pid: int) -> None:
+    """Worker initializer: end this worker when the ingest that started it is gone (killed, say).
+    A worker waiting for work would otherwise wait forever: its siblings keep the queue open."""
+    import threading
 
+    def watch():
+        while os.getppid() == parent_pid:
+            time.sleep(0.5)
+        os._exit(1)
 
-def _remember_parent(pid: int) -> None:
-    global _parent_pid
-    _parent_pid = pid
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _read(path: Path, source: str, sha256: str, settings: Settings):
     """Parse and chunk one file: (document, chunks) or the ParseError. Runs in a worker process."""
     from ingest.chunk import chunk_document
-
-    if _parent_pid and os.getppid() != _parent_pid:
-        os._exit(1)  # the ingest was killed: its remaining files are nobody's work any more
 
     try:
         doc = parse_file(path, source, max_bytes=int(settings.max_file_mb * 2**20))
@@ -226,7 +228,7 @@ def _read_all(files: list[SourceFile], settings: Settings, warm_up: Callable[[],
     # spawn, not fork: this process may already run library threads that a fork would copy mid-lock.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, len(files)), mp_context=context,
-                             initializer=_remember_parent, initargs=(os.getpid(),)) as pool:
+                             initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
         results = pool.map(_read, [f.path for f in files], [f.source for f in files],
                            [f.sha256 for f in files], [settings] * len(files), chunksize=4)
         warm_up()
