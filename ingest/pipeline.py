@@ -276,14 +276,15 @@ def _build(to_build, settings, generation, progress, report, leftovers=()) -> di
             origin=f.origin, local_path=str(f.path) if is_url(f.source) else "")
         built_hashes[f.sha256] = entries[f.source]
         report.files.append(FileReport(f.source, status, len(chunks), note=f.note))
+    vectors_of = model_id(settings)  # recorded on every vector this run stores
     if generation is not None and pending:
         for leftover in leftovers:
-            vectors = leftover.reusable_vectors(pending, model_id(settings))
+            vectors = leftover.reusable_vectors(pending, vectors_of)
             if vectors:
                 reused = [c for c in pending if c.id in vectors]
                 for first in range(0, len(reused), 1000):
                     batch = reused[first:first + 1000]
-                    generation.add_chunks(batch, [vectors[c.id] for c in batch], model_id(settings))
+                    generation.add_chunks(batch, [vectors[c.id] for c in batch], vectors_of)
                 pending = [c for c in pending if c.id not in vectors]
                 report.reused_chunks += len(reused)
     if generation is not None and pending:
@@ -298,7 +299,7 @@ def _build(to_build, settings, generation, progress, report, leftovers=()) -> di
             batch = pending[first:first + step]
             vectors = embedder.embed([c.embedding_text() for c in batch])
             report.embed_seconds += time.perf_counter() - started
-            generation.add_chunks(batch, vectors, model_id(settings))
+            generation.add_chunks(batch, vectors, vectors_of)
             started = time.perf_counter()
         report.embedded_chunks = len(pending)
     if progress:

@@ -1,8 +1,8 @@
 """The embedding model on ONNX Runtime: exported once from the local sentence-transformers folder,
 optionally quantised to int8, then run without torch.
 
-Why: on 2 CPU cores the int8 model embeds about 2.8 times as many chunks per second as torch, a
-single question in about 1 ms instead of 13, and a serving process that finds the exported file
+Why: on 2 CPU cores the int8 model embeds 2 to 2.7 times as many chunks per second as torch, a
+single question in a few ms instead of about 12, and a serving process that finds the exported file
 never imports torch (faster start, less memory). `bench/embed_backends.py` measures it.
 
 The export needs torch and onnx and takes a few seconds; the file is cached under
