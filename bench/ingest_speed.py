@@ -49,10 +49,7 @@ def main() -> None:
         texts = [c.embedding_text() for c in IndexStore(settings).live_chunks()]
         # The same backend called directly, as its own documentation shows it, on the same texts.
         model = Embedder(settings).model
-        if hasattr(model, "session"):  # ONNX
-            encode = lambda batch: model.encode(batch, settings.embed_batch_size)  # noqa: E731
-        else:
-            encode = model.encode
+        encode = model.encode
         encode(texts[:32])  # warm-up, as the pipeline's model is warm after its first batch
         started = time.perf_counter()
         encode(texts)

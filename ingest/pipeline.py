@@ -252,7 +252,7 @@ def _build(to_build, settings, generation, progress, report, leftovers=()) -> di
     def warm_up():
         if generation is not None:
             embedder.model  # noqa: B018  (load while the workers parse)
-            generation.vector_store  # noqa: B018  (imports llama-index and chromadb: seconds)
+            generation.collection  # noqa: B018  (imports chromadb and opens the store: a second)
 
     results = {f.sha256: r for f, r in _read_all(unique, settings, warm_up)}
     for done, (f, status) in enumerate(to_build):

@@ -87,9 +87,9 @@ class Embedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        with self._lock:  # one encode at a time: the backend already uses every core for one batch
+        with self._lock:  # one encode at a time: the backend already uses every core for one call
             if self.backend.startswith("onnx"):
-                return self.model.encode(texts, self.settings.embed_batch_size)
+                return self.model.encode(texts)
             vectors = self.model.encode(texts, batch_size=self.settings.embed_batch_size,
                                         normalize_embeddings=True, convert_to_numpy=True,
                                         show_progress_bar=False)

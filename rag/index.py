@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import math
 import shutil
 import threading
 import time
@@ -57,7 +56,12 @@ def _chunk(chunk_id: str, text: str, meta: dict) -> Chunk:
 
 
 class ChromaStore:
-    """One generation: a Chroma collection, used through llama-index."""
+    """One generation: a Chroma collection (cosine space; ids are the chunks' content hashes).
+
+    chromadb is used directly. llama-index's ChromaVectorStore wrapper cost a second of imports in
+    every ingest and serving process and stored a JSON copy of each node beside its fields; the
+    flat fields written here are the same ones it wrote, so stores made through it read the same.
+    """
 
     def __init__(self, name: str, open_collection):
         self.name = name
@@ -67,34 +71,24 @@ class ChromaStore:
     def collection(self):
         return self._open_collection()
 
-    @cached_property
-    def vector_store(self):
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
-        return ChromaVectorStore(chroma_collection=self.collection)
-
     # -- writes --------------------------------------------------------------------------------
     def add_chunks(self, chunks: list[Chunk], embeddings, embed_model: str = "") -> None:
-        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-
-        nodes = []
-        for chunk, vector in zip(chunks, embeddings):
-            # Each vector records its model, so a later run may reuse it only for the same model.
-            node = TextNode(id_=chunk.id, text="\n".join(chunk.sentences),
-                            metadata={**_metadata(chunk), "embed_model": embed_model},
-                            embedding=[float(x) for x in vector])
-            # The document version is the node's source: delete(doc_hash) removes all its chunks.
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=chunk.doc_hash)
-            nodes.append(node)
         # Content-addressed ids: a chunk already here (the same text twice) is not added again.
-        existing = set(self.collection.get(ids=[n.node_id for n in nodes], include=[])["ids"]) if nodes else set()
-        fresh = [n for n in nodes if n.node_id not in existing]
+        existing = set(self.collection.get(ids=[c.id for c in chunks], include=[])["ids"]) if chunks else set()
+        fresh = {}
+        for chunk, vector in zip(chunks, embeddings):
+            if chunk.id not in existing:
+                fresh.setdefault(chunk.id, (chunk, vector))
         if fresh:
-            self.vector_store.add(fresh)
+            pairs = list(fresh.values())
+            # Each vector records its model, so a later run may reuse it only for the same model.
+            self.collection.add(ids=list(fresh), documents=["\n".join(c.sentences) for c, _ in pairs],
+                                embeddings=[[float(x) for x in v] for _, v in pairs],
+                                metadatas=[{**_metadata(c), "embed_model": embed_model} for c, _ in pairs])
 
     def delete_documents(self, doc_hashes: set[str]) -> None:
         for doc_hash in doc_hashes:
-            self.vector_store.delete(ref_doc_id=doc_hash)
+            self.collection.delete(where={"doc_hash": doc_hash})
 
     def rename_source(self, doc_hash: str, source: str) -> None:
         """A moved or renamed file with the same content keeps its vectors: only metadata changes."""
@@ -118,16 +112,11 @@ class ChromaStore:
         return {m["doc_hash"] for m in self._all_rows(["metadatas"])["metadatas"]}
 
     def dense_search(self, embedding, k: int) -> list[tuple[Chunk, float]]:
-        from llama_index.core.vector_stores.types import VectorStoreQuery
-
-        result = self.vector_store.query(VectorStoreQuery(
-            query_embedding=[float(x) for x in embedding], similarity_top_k=k))
-        hits = []
-        for node, similarity in zip(result.nodes or [], result.similarities or []):
-            # llama-index reports exp(-distance); with cosine space, distance = 1 - cosine.
-            cosine = 1.0 + math.log(max(similarity, 1e-12))
-            hits.append((_chunk(node.node_id, node.get_content(), _strip(node.metadata)), cosine))
-        return hits
+        found = self.collection.query(query_embeddings=[[float(x) for x in embedding]], n_results=k,
+                                      include=["documents", "metadatas", "distances"])
+        # Cosine space: distance = 1 - cosine similarity.
+        return [(_chunk(i, d, _strip(m)), 1.0 - distance) for i, d, m, distance
+                in zip(found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0])]
 
     def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
         return {i: e for i, e in self.records_for(ids, ["embeddings"])}
@@ -168,7 +157,7 @@ class ChromaStore:
 
 
 def _strip(meta: dict) -> dict:
-    # llama-index keeps a JSON copy of the node in '_node_content'; the flat fields are enough.
+    # Stores written through llama-index also hold a JSON copy of the node ('_node_content').
     return {k: v for k, v in meta.items() if not k.startswith("_")}
 
 
