@@ -34,7 +34,7 @@ class Assistant:
         self.settings = settings
         self.store = IndexStore(settings)
         self.embedder = embedder or Embedder(settings)
-        self.glossary = Glossary.parse(read_raw(settings, "glossary.tsv"))
+        self.glossary = Glossary.parse(read_raw(settings, "glossary.tsv"), read_raw(settings, "phrasings.tsv"))
         self.retriever = HybridRetriever(self.store, self.embedder, self.glossary, settings)
 
     def ask(self, question: str, history: list[str] | None = None, on_token=None) -> Answer:

@@ -1,4 +1,5 @@
-"""Acronym ↔ spelled-out form, so 'STD' finds 'short-term disability' and the reverse."""
+"""Acronym ↔ spelled-out form, so 'STD' finds 'short-term disability' and the reverse; and everyday
+phrasings → the policies' words, so 'after I leave' also searches for 'separation'."""
 from __future__ import annotations
 
 import re
@@ -11,13 +12,19 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s\-]+", " ", text.lower()).strip()
 
 
+def _words(text: str) -> str:
+    """Lower-case words separated by single spaces: punctuation dropped ("leave?" → "leave")."""
+    return " ".join(re.findall(r"[\w'&()]+", text.lower()))
+
+
 @dataclass(frozen=True)
 class Glossary:
     pairs: tuple[tuple[str, str], ...]  # (acronym, expansion)
+    phrasings: tuple[tuple[str, str], ...] = ()  # (everyday phrase, policy words): one way only
 
     @classmethod
-    def parse(cls, text: str) -> "Glossary":
-        return cls(tuple(parse_table(text)))
+    def parse(cls, text: str, phrasings: str = "") -> "Glossary":
+        return cls(tuple(parse_table(text)), tuple(parse_table(phrasings)))
 
     def expansions(self, question: str) -> list[str]:
         """Terms to add to the question: expansions of its acronyms, acronyms of its phrases."""
@@ -32,6 +39,10 @@ class Glossary:
                 added.append(expansion)
             elif has_expansion and not has_acronym and acronym not in added:
                 added.append(acronym)
+        padded = f" {_words(question)} "
+        for phrase, words in self.phrasings:
+            if f" {_words(phrase)} " in padded and _norm(words) not in normalized and words not in added:
+                added.append(words)
         return added
 
     def expand(self, question: str) -> str:

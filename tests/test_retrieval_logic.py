@@ -1,4 +1,4 @@
-"""Reciprocal rank fusion and acronym expansion: pure functions."""
+"""Reciprocal rank fusion, acronym expansion and everyday phrasings: pure functions."""
 from rag.glossary import Glossary
 from rag.retrieve import reciprocal_rank_fusion
 
@@ -31,6 +31,23 @@ def test_no_expansion_when_both_forms_present_or_none():
     assert GLOSSARY.expansions("STD (short-term disability) rules") == []
     assert GLOSSARY.expand("What is the cafeteria menu?") == "What is the cafeteria menu?"
     assert GLOSSARY.expand("COBRA cost") == "COBRA cost (continuation coverage)"
+
+
+PHRASED = Glossary.parse("STD\tshort-term disability\n",
+                         "# everyday phrase, policy words\nafter I leave\tseparation from employment\n"
+                         "health insurance\tmedical coverage\n")
+
+
+def test_an_everyday_phrase_also_searches_for_the_policy_words():
+    assert PHRASED.expansions("Can I keep my health insurance after I leave?") == [
+        "separation from employment", "medical coverage"]
+    assert PHRASED.expand("what happens after i leave") == "what happens after i leave (separation from employment)"
+
+
+def test_phrasings_work_one_way_and_on_whole_words_only():
+    assert PHRASED.expansions("When does separation from employment end medical coverage?") == []
+    assert PHRASED.expansions("What happens after I leaves the building") == []  # not the phrase
+    assert PHRASED.expansions("Is STD paid after I leave?") == ["short-term disability", "separation from employment"]
 
 
 def test_employer_name_is_dropped_for_topic_evidence():
