@@ -180,9 +180,10 @@ class OnnxEncoder:
         from tokenizers import Tokenizer
 
         tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-        # Some tokenizer.json files pad and truncate to a fixed length; pad to the batch's longest.
+        # Some tokenizer.json files pad and truncate to a fixed length. Each text runs alone here, so
+        # nothing is padded; truncation is the model's own limit.
         tokenizer.enable_truncation(self.max_length)
-        tokenizer.no_padding()  # each text runs alone: nothing to pad to
+        tokenizer.no_padding()
         return tokenizer
 
     @cached_property
