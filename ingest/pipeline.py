@@ -171,6 +171,8 @@ def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestRe
         generation.delete_documents(generation.doc_hashes() - live_hashes)
         store.commit(old.with_documents(live, model_id(settings), generation.name), base=old)
         store.lexical(store.ledger())  # saved now, so no serving process has to build it at start
+    elif not dry_run:
+        store.save_lexical(old)  # an index saved by an older version gets its BM25 words now
     report.live_documents = len(live)
     report.live_chunks = sum(e.chunks for e in {e.doc_hash: e for e in live.values()}.values())
     report.files.sort(key=lambda r: (r.status != FAILED, r.source))

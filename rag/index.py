@@ -375,12 +375,20 @@ class IndexStore:
             if index is None:
                 index = LexicalIndex.build(self.live_chunks(ledger))
                 if ledger.store:
+                    shutil.rmtree(folder, ignore_errors=True)  # one saved by an older version, if any
                     index.save(folder)
                     self._drop_lexical_except(ledger.store)
             cached = (ledger.store, index)
             with self._lock:
                 self._lexical = cached
         return cached[1]
+
+    def save_lexical(self, ledger: Ledger) -> None:
+        """Make sure the live generation's BM25 index is saved (built now if missing or outdated)."""
+        from rag.lexical import LexicalIndex
+
+        if ledger.store and not LexicalIndex.saved_in(self.dir / _LEXICAL_DIR / ledger.store):
+            self.lexical(ledger)
 
     def lexical_search(self, ledger: Ledger, query: str, k: int) -> list[tuple[Chunk, float]]:
         hits = self.lexical(ledger).search(query, k)

@@ -26,22 +26,28 @@ def tokenize(texts: list[str]):
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
 
 
+_WORDS_FILE = "words.json"
+
+
 class LexicalIndex:
     """BM25 over chunk texts; search gives chunk ids. Saved beside the index, so that a serving
     process loads it (memory-mapped) instead of reading every chunk back from Chroma at start."""
 
-    def __init__(self, chunk_ids: list[str], retriever):
+    def __init__(self, chunk_ids: list[str], retriever, words: dict[str, int] | None = None):
         self.chunk_ids, self._retriever = chunk_ids, retriever
+        self.words = words or {}  # the chunks' words and their counts, for typo repair (rag/spelling.py)
 
     @classmethod
     def build(cls, chunks: list[Chunk]) -> "LexicalIndex":
         import bm25s
 
+        from rag.spelling import word_counts
+
         retriever = bm25s.BM25()
+        texts = [f"{c.title} {c.section} {c.text}" for c in chunks]
         if chunks:
-            texts = [f"{c.title} {c.section} {c.text}" for c in chunks]
             retriever.index(tokenize(texts), show_progress=False)
-        return cls([c.id for c in chunks], retriever)
+        return cls([c.id for c in chunks], retriever, word_counts(texts))
 
     def save(self, folder: Path) -> None:
         """Write to `folder` atomically: a reader finds a whole index or none."""
@@ -49,22 +55,28 @@ class LexicalIndex:
         with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
             if self.chunk_ids:
                 self._retriever.save(tmp, show_progress=False)
+            (Path(tmp) / _WORDS_FILE).write_text(json.dumps(self.words))
             (Path(tmp) / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
             try:
                 os.rename(tmp, folder)
             except OSError:  # another process saved it first: theirs is the same index
                 pass
 
+    @staticmethod
+    def saved_in(folder: Path) -> bool:
+        """Whether `folder` holds a whole index of this version (older ones saved no words)."""
+        return (folder / "chunk_ids.json").exists() and (folder / _WORDS_FILE).exists()
+
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":
         import bm25s
 
-        ids_file = folder / "chunk_ids.json"
-        if not ids_file.exists():
+        if not cls.saved_in(folder):
             return None
+        ids_file, words_file = folder / "chunk_ids.json", folder / _WORDS_FILE
         chunk_ids = json.loads(ids_file.read_text())
         retriever = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if chunk_ids else None
-        return cls(chunk_ids, retriever)
+        return cls(chunk_ids, retriever, json.loads(words_file.read_text()))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         if not self.chunk_ids:

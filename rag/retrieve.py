@@ -8,6 +8,7 @@ from functools import cached_property
 import numpy as np
 
 from rag.errors import ConfigError
+from rag.spelling import Speller, english_words
 from rag.types import Chunk, ScoredChunk
 from rag.versions import CURRENT, VersionRole, asks_about_past, version_roles
 
@@ -44,6 +45,7 @@ class HybridRetriever:
     def __init__(self, store, embedder, glossary, settings):
         self.store, self.embedder, self.glossary, self.settings = store, embedder, glossary, settings
         self._roles = None  # (generation key, roles)
+        self._speller = None  # (store generation, Speller)
 
     @cached_property
     def model_id(self) -> str:
@@ -59,6 +61,13 @@ class HybridRetriever:
             cached = self._roles = (key, version_roles(ledger.documents.values(), key[2]))
         return cached[1]
 
+    def speller(self, ledger) -> Speller:
+        """Typo repair from the live generation's words (saved with its BM25 index)."""
+        cached = self._speller
+        if cached is None or cached[0] != ledger.store:
+            cached = self._speller = (ledger.store, Speller(self.store.lexical(ledger).words, english_words()))
+        return cached[1]
+
     def retrieve(self, question: str) -> Retrieval:
         settings = self.settings
         ledger = self.store.ledger()
@@ -68,6 +77,7 @@ class HybridRetriever:
                 f"The index was embedded with {ledger.embed_model}, but questions would be embedded with "
                 f"{self.model_id}. Set BENEFITS_QA_EMBED_MODEL / BENEFITS_QA_EMBED_BACKEND to match the index, "
                 "or re-ingest (`benefits-qa ingest corpus/`) to embed it again with the current settings.")
+        question = self.speller(ledger).correct(question)  # "improvment" → "improvement"
         expanded = self.glossary.expand(question)
         query_vector = self.embedder.embed([expanded])[0]
         dense = self.store.dense_search(ledger, query_vector, settings.retrieve_k)

@@ -162,6 +162,24 @@ def test_bm25_index_is_saved_at_ingest_and_loaded_without_reading_chunks(docs, m
     hits = fresh.lexical_search(ledger, "carry over PTO", 5)
     assert [(c.id, round(s, 4)) for c, s in hits] == [(i, round(s, 4)) for i, s in expected]
     assert hits and "carry over" in hits[0][0].text
+    assert fresh.lexical(ledger).words.get("carry", 0) > 0  # the words for typo repair came too
+
+
+def test_a_bm25_index_saved_without_words_is_rebuilt_with_them(docs):
+    # Indexes saved before typo repair have no words.json: the first reader rebuilds and saves them.
+    settings = load_settings()
+    run_ingest([docs], settings)
+    ledger = IndexStore(settings).ledger()
+    words_file = settings.index_dir / "lexical" / ledger.store / "words.json"
+    words_file.unlink()
+    reader = IndexStore(settings)
+    assert reader.lexical(ledger).words.get("carry", 0) > 0
+    assert words_file.exists()
+    # A re-ingest with nothing to do saves them too, so that no serving process has to.
+    words_file.unlink()
+    report = run_ingest([docs], settings)
+    assert report.embedded_chunks == 0 and IndexStore(settings).ledger().store == ledger.store
+    assert words_file.exists()
 
 
 def test_a_long_lived_reader_sees_a_commit_within_the_ledger_max_age(docs):
