@@ -204,9 +204,16 @@ def rss_mb(pid: int) -> int | None:
 
 
 # -- measuring (in the serving process) -------------------------------------------------------------
+def peak_rss_mb() -> int:
+    """This process's peak resident memory. Not getrusage's ru_maxrss: Linux carries that across
+    fork and exec, so a serving process started by a bench process that had just rebuilt a large
+    BM25 index reported the bench's peak, not its own. VmHWM belongs to this program alone."""
+    status = Path("/proc/self/status").read_text()
+    return round(int(status.split("VmHWM:")[1].split()[0]) / 1024)
+
+
 def serve(index_dir: Path, questions_file: Path, started: float, threads: int, per_thread: int) -> dict:
     """Runs in the fresh serving process: everything from here on counts toward its cold start."""
-    import resource
     import threading
     import traceback
 
@@ -272,7 +279,7 @@ def serve(index_dir: Path, questions_file: Path, started: float, threads: int, p
             "concurrent_p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
             "concurrent_errors": len(errors), "first_error": errors[0] if errors else "",
             "concurrent_mismatches": len(mismatched),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),  # KiB on Linux
+            "peak_rss_mb": peak_rss_mb(),
             # Other work on the machine slows every figure: the 1-minute load average says how much.
             "load_avg": round(os.getloadavg()[0], 1)}
 
