@@ -157,8 +157,9 @@ class Assistant:
         missing = [s.chunk.id for s in retrieval.chunks if s.chunk.id not in chunk_similarity]
         for chunk_id, vector in self.store.embeddings_for(retrieval.ledger, missing).items():
             chunk_similarity[chunk_id] = float(np.asarray(vector) @ query)
-        # Acronyms and their spelled-out forms count as the same word ("STD" = "short-term disability").
-        question_terms = content_terms(self.glossary.collapse(retrieval.question))
+        # Acronyms and their spelled-out forms count as the same word ("STD" = "short-term disability"),
+        # and the words a phrasing added are searched-for words too ("after I leave" → separation).
+        question_terms = content_terms(self.glossary.collapse(retrieval.expanded_query))
         out = []
         for (rank, chunk, i), text, similarity, topical in zip(slots, texts, similarities, topic_similarities):
             terms = content_terms(self.glossary.collapse(text))
