@@ -194,24 +194,16 @@ def chroma_server(path: Path, log_file: Path):
             server.wait()
 
 
-def rss_mb(pid: int) -> int | None:
-    """Resident memory of another process now (the Chroma server's share of serving)."""
+def status_mb(field: str, pid: int | str = "self") -> int | None:
+    """A memory field of /proc/<pid>/status in MB, or None when the process is gone."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    return round(int(status.split("VmRSS:")[1].split()[0]) / 1024)
+    return round(int(status.split(f"{field}:")[1].split()[0]) / 1024)
 
 
 # -- measuring (in the serving process) -------------------------------------------------------------
-def peak_rss_mb() -> int:
-    """This process's peak resident memory. Not getrusage's ru_maxrss: Linux carries that across
-    fork and exec, so a serving process started by a bench process that had just rebuilt a large
-    BM25 index reported the bench's peak, not its own. VmHWM belongs to this program alone."""
-    status = Path("/proc/self/status").read_text()
-    return round(int(status.split("VmHWM:")[1].split()[0]) / 1024)
-
-
 def serve(index_dir: Path, questions_file: Path, started: float, threads: int, per_thread: int) -> dict:
     """Runs in the fresh serving process: everything from here on counts toward its cold start."""
     import threading
@@ -279,7 +271,9 @@ def serve(index_dir: Path, questions_file: Path, started: float, threads: int, p
             "concurrent_p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
             "concurrent_errors": len(errors), "first_error": errors[0] if errors else "",
             "concurrent_mismatches": len(mismatched),
-            "peak_rss_mb": peak_rss_mb(),
+            # VmHWM, not getrusage's ru_maxrss: Linux carries that across fork and exec, so a serving
+            # process started by a bench that had just rebuilt a large BM25 index reported the bench's peak.
+            "peak_rss_mb": status_mb("VmHWM"),
             # Other work on the machine slows every figure: the 1-minute load average says how much.
             "load_avg": round(os.getloadavg()[0], 1)}
 
@@ -395,7 +389,7 @@ def run_one(size: int, mode: str, env: dict, args) -> dict | None:
             return None
         row = {"size": size, "mode": mode, **built, **measure(size, mode, env, args)}
         if server:
-            row["chroma_server_rss_mb"] = rss_mb(server.pid)
+            row["chroma_server_rss_mb"] = status_mb("VmRSS", server.pid)  # its share of serving, now
         return row
 
 

@@ -5,16 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rag.lexical import words
 from rag.prompts import parse_table
 
 
 def _norm(text: str) -> str:
     return re.sub(r"[\s\-]+", " ", text.lower()).strip()
-
-
-def _words(text: str) -> str:
-    """Lower-case words separated by single spaces: punctuation dropped ("leave?" → "leave")."""
-    return " ".join(re.findall(r"[\w'&()]+", text.lower()))
 
 
 @dataclass(frozen=True)
@@ -39,10 +35,11 @@ class Glossary:
                 added.append(expansion)
             elif has_expansion and not has_acronym and acronym not in added:
                 added.append(acronym)
-        padded = f" {_words(question)} "
-        for phrase, words in self.phrasings:
-            if f" {_words(phrase)} " in padded and _norm(words) not in normalized and words not in added:
-                added.append(words)
+        padded = f" {' '.join(words(question))} "  # punctuation dropped: "leave?" is "leave"
+        for phrase, policy_words in self.phrasings:
+            if (f" {' '.join(words(phrase))} " in padded and _norm(policy_words) not in normalized
+                    and policy_words not in added):
+                added.append(policy_words)
         return added
 
     def expand(self, question: str) -> str:

@@ -26,7 +26,7 @@ def tokenize(texts: list[str]):
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
 
 
-_WORDS_FILE = "words.json"
+_IDS_FILE, _WORDS_FILE = "chunk_ids.json", "words.json"
 
 
 class LexicalIndex:
@@ -56,7 +56,7 @@ class LexicalIndex:
             if self.chunk_ids:
                 self._retriever.save(tmp, show_progress=False)
             (Path(tmp) / _WORDS_FILE).write_text(json.dumps(self.words))
-            (Path(tmp) / "chunk_ids.json").write_text(json.dumps(self.chunk_ids))
+            (Path(tmp) / _IDS_FILE).write_text(json.dumps(self.chunk_ids))
             try:
                 os.rename(tmp, folder)
             except OSError:  # another process saved it first: theirs is the same index
@@ -65,7 +65,7 @@ class LexicalIndex:
     @staticmethod
     def saved_in(folder: Path) -> bool:
         """Whether `folder` holds a whole index of this version (older ones saved no words)."""
-        return (folder / "chunk_ids.json").exists() and (folder / _WORDS_FILE).exists()
+        return (folder / _IDS_FILE).exists() and (folder / _WORDS_FILE).exists()
 
     @classmethod
     def load(cls, folder: Path) -> "LexicalIndex | None":
@@ -73,10 +73,9 @@ class LexicalIndex:
 
         if not cls.saved_in(folder):
             return None
-        ids_file, words_file = folder / "chunk_ids.json", folder / _WORDS_FILE
-        chunk_ids = json.loads(ids_file.read_text())
+        chunk_ids = json.loads((folder / _IDS_FILE).read_text())
         retriever = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if chunk_ids else None
-        return cls(chunk_ids, retriever, json.loads(words_file.read_text()))
+        return cls(chunk_ids, retriever, json.loads((folder / _WORDS_FILE).read_text()))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         if not self.chunk_ids:

@@ -201,11 +201,9 @@ class OnnxEncoder:
         if len(encodings) == 1:
             return self._vector(encodings[0])[None, :]
         order = sorted(range(len(encodings)), key=lambda i: -len(encodings[i].ids))
-        vectors = np.empty((len(texts), 0), dtype=np.float32)
-        for i, vector in zip(order, self._pool.map(self._vector, [encodings[i] for i in order])):
-            if not vectors.shape[1]:
-                vectors = np.empty((len(texts), vector.shape[0]), dtype=np.float32)
-            vectors[i] = vector
+        done = np.stack(list(self._pool.map(self._vector, [encodings[i] for i in order])))
+        vectors = np.empty_like(done)
+        vectors[order] = done
         return vectors
 
     def _vector(self, encoding) -> np.ndarray:
