@@ -62,7 +62,7 @@ class Assistant:
         answer = compose_answer(candidates, self.settings.abstain_threshold,
                                 self.settings.max_answer_sentences, render(self.settings, "abstain.md"),
                                 lexical=retrieval.lexical_evidence,
-                                lexical_threshold=self.settings.abstain_lexical_threshold)
+                                lexical_weight=self.settings.abstain_lexical_weight)
         answer.searched_for = searched_for
         if self.settings.llm and not answer.abstained:
             self.generate(answer, retrieval, on_token)

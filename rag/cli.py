@@ -154,16 +154,16 @@ def cmd_calibrate(args) -> int:
     path = Path(args.questions or PROJECT_ROOT / "tests" / "eval" / "calibration.jsonl")
     questions = evaluate.load_questions(path)
     outcomes = evaluate.run(Assistant(_settings(args)), questions)
-    threshold, lexical = evaluate.best_thresholds([o.confidence for o in outcomes],
-                                                  [o.lexical_confidence for o in outcomes],
-                                                  [o.question.answerable for o in outcomes])
-    result = {"questions": len(questions), "threshold": threshold, "lexical_threshold": lexical}
+    threshold, weight = evaluate.fit_abstention([o.confidence for o in outcomes],
+                                                [o.lexical_confidence for o in outcomes],
+                                                [o.question.answerable for o in outcomes])
+    result = {"questions": len(questions), "threshold": threshold, "lexical_weight": weight}
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"Suggested abstention thresholds from {len(questions)} questions in {path}:")
+        print(f"Suggested abstention rule from {len(questions)} questions in {path}:")
         print(f"  BENEFITS_QA_ABSTAIN_THRESHOLD={threshold}")
-        print(f"  BENEFITS_QA_ABSTAIN_LEXICAL_THRESHOLD={'' if lexical is None else lexical}")
+        print(f"  BENEFITS_QA_ABSTAIN_LEXICAL_WEIGHT={weight}")
     return 0
 
 

@@ -128,12 +128,11 @@ def select_sentences(candidates: list[ScoredSentence], max_sentences: int) -> li
     return chosen
 
 
-def should_abstain(semantic: float, lexical: float, threshold: float, lexical_threshold: float | None) -> bool:
-    """Abstain when the meaning of the question is not found in the documents, unless its words are:
-    a question whose rare words score high on BM25 is about something the documents discuss."""
-    if semantic >= threshold:
-        return False
-    return lexical_threshold is None or lexical < lexical_threshold
+def should_abstain(semantic: float, lexical: float, threshold: float, lexical_weight: float = 0.0) -> bool:
+    """Abstain when the evidence is weak: how well the question's meaning is found in the documents
+    (sentence similarity) plus, weighted, how well its words are (BM25) falls below the threshold.
+    So rare words the documents do use make up for a chatty paraphrase, and the reverse."""
+    return semantic + lexical_weight * lexical < threshold
 
 
 def distinctions(sentences: list[str]) -> list[str]:
@@ -143,9 +142,9 @@ def distinctions(sentences: list[str]) -> list[str]:
 
 
 def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sentences: int,
-                   abstain_text: str, lexical: float = 0.0, lexical_threshold: float | None = None) -> Answer:
+                   abstain_text: str, lexical: float = 0.0, lexical_weight: float = 0.0) -> Answer:
     confidence = max((c.evidence for c in candidates), default=0.0)
-    if should_abstain(confidence, lexical, threshold, lexical_threshold):
+    if should_abstain(confidence, lexical, threshold, lexical_weight):
         return Answer(text=abstain_text, citations=[], abstained=True, confidence=confidence,
                       lexical_confidence=lexical)
     chosen = select_sentences(candidates, max_sentences)

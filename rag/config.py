@@ -54,12 +54,12 @@ class Settings:
     context_k: int = 6
     # Reciprocal rank fusion constant from Cormack et al. (2009); dampens the weight of top ranks.
     rrf_k: int = 60
-    # Below this cosine similarity between question and best evidence sentence, abstain.
-    # Calibrated with `benefits-qa calibrate` on tests/eval/calibration.jsonl (see README).
-    abstain_threshold: float = 0.5732
-    # ... unless the question's words score at least this on BM25 (unset: semantic evidence only).
-    # Calibrated together with abstain_threshold.
-    abstain_lexical_threshold: float | None = 9.0232
+    # Abstain when the best evidence sentence's cosine similarity to the question, plus
+    # abstain_lexical_weight times the best BM25 score of the question's words, is below this.
+    # Both come from `benefits-qa calibrate` on tests/eval/calibration.jsonl (see README);
+    # a weight of 0 judges by meaning alone.
+    abstain_threshold: float = 0.8034
+    abstain_lexical_weight: float = 0.2312
     max_answer_sentences: int = 4
     # Client/server mode: a Chroma server's URL (http://host:port). Empty: the embedded store in
     # index_dir. Several indexes can share one server under different collection prefixes.
@@ -110,7 +110,7 @@ _ENV_FIELDS = {
     "CONTEXT_K": ("context_k", int),
     "RRF_K": ("rrf_k", int),
     "ABSTAIN_THRESHOLD": ("abstain_threshold", float),
-    "ABSTAIN_LEXICAL_THRESHOLD": ("abstain_lexical_threshold", float),
+    "ABSTAIN_LEXICAL_WEIGHT": ("abstain_lexical_weight", float),
     "CHROMA_URL": ("chroma_url", str),
     "CHROMA_PREFIX": ("chroma_prefix", str),
     "MAX_ANSWER_SENTENCES": ("max_answer_sentences", int),
@@ -133,6 +133,12 @@ _ENV_FIELDS = {
 def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Settings:
     """Settings from the environment, then explicit overrides (e.g. a CLI --index)."""
     environ = os.environ if environ is None else environ
+    if environ.get(PREFIX + "ABSTAIN_LEXICAL_THRESHOLD"):
+        # Replaced in 2026-11: a kept old value would silently be ignored, and the old threshold
+        # pair means nothing to the new rule.
+        raise ConfigError(f"{PREFIX}ABSTAIN_LEXICAL_THRESHOLD is no longer used: abstention now weighs "
+                          f"the two signals together. Unset it, and run `benefits-qa calibrate` for "
+                          f"{PREFIX}ABSTAIN_THRESHOLD and {PREFIX}ABSTAIN_LEXICAL_WEIGHT.")
     values = {}
     for suffix, (field, kind) in _ENV_FIELDS.items():
         raw = environ.get(PREFIX + suffix)

@@ -177,42 +177,63 @@ def _cuts(values: list[float]) -> list[float]:
     return [(a + b) / 2 for a, b in zip(points, points[1:])] or points
 
 
-def best_thresholds(semantic: list[float], lexical: list[float], answerable: list[bool]) -> tuple[float, float | None]:
-    """The (semantic, lexical) pair for `should_abstain` with the best balanced accuracy.
+def logistic_weights(features: list[list[float]], labels: list[bool], l2: float = 0.01) -> list[float]:
+    """Coefficients of a logistic regression of the labels on the features, classes weighted
+    equally, fitted by Newton's method on standardised features (light L2 keeps a separable set
+    finite), returned in the features' own units. No intercept is returned."""
+    import numpy as np
 
-    Among equally good pairs, the one nearest the middle of them all (in units of each signal's
-    range), which leaves the most room on every side; lexical None means the words never
-    overrule weak meaning.
+    x = np.asarray(features, dtype=float)
+    y = np.asarray(labels, dtype=float)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = np.column_stack([np.ones(len(x)), (x - x.mean(axis=0)) / scale])
+    positives = y.sum()
+    weight = np.where(y == 1, len(y) / (2 * positives), len(y) / (2 * (len(y) - positives)))
+    penalty = l2 * np.eye(z.shape[1])
+    penalty[0, 0] = 0.0
+    beta = np.zeros(z.shape[1])
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-z @ beta))
+        gradient = z.T @ (weight * (y - p)) - penalty @ beta
+        hessian = (z * (weight * p * (1 - p))[:, None]).T @ z + penalty
+        step = np.linalg.solve(hessian, gradient)
+        beta += step
+        if np.abs(step).max() < 1e-10:
+            break
+    return list(beta[1:] / scale)
+
+
+def fit_abstention(semantic: list[float], lexical: list[float], answerable: list[bool]) -> tuple[float, float]:
+    """The (threshold, lexical weight) of `should_abstain` for a set of labelled questions.
+
+    The weight is the ratio of the two signals' coefficients in a logistic regression of
+    answerability, which uses every question's distance from the boundary rather than only the
+    count of those on the wrong side (counts alone tie over a wide range of weights on a small
+    set). If either signal does not point the right way, the weight is 0: meaning alone decides.
+    The threshold then has the best balanced accuracy; among equally good ones, the middle one.
     """
     from rag.compose import should_abstain
 
     pos = [i for i, a in enumerate(answerable) if a]
     neg = [i for i, a in enumerate(answerable) if not a]
-    sem_cuts, lex_cuts = _cuts(semantic), _cuts(lexical) + [None]
+    weight = 0.0
+    if pos and neg:
+        on_meaning, on_words = logistic_weights([[s, w] for s, w in zip(semantic, lexical)], answerable)
+        if on_meaning > 0 and on_words > 0:
+            weight = round(float(on_words / on_meaning), 4)
+    combined = [s + weight * w for s, w in zip(semantic, lexical)]
 
-    def balanced(t, b):
-        abstains = [should_abstain(semantic[i], lexical[i], t, b) for i in range(len(semantic))]
+    def balanced(t):
+        abstains = [should_abstain(semantic[i], lexical[i], t, weight) for i in range(len(semantic))]
         tpr = sum(not abstains[i] for i in pos) / len(pos) if pos else 1.0
         tnr = sum(abstains[i] for i in neg) / len(neg) if neg else 1.0
         return (tpr + tnr) / 2
 
-    scored = {(t, b): balanced(t, b) for t in sem_cuts for b in lex_cuts}
+    scored = {t: balanced(t) for t in _cuts(combined)}
     best = max(scored.values())
-    ties = [key for key, value in scored.items() if value == best]
-    finite = [b for _, b in ties if b is not None]
-    mid_t = statistics.median(t for t, _ in ties)
-    mid_b = statistics.median(finite) if finite else None
-    span_t = (max(semantic) - min(semantic)) or 1.0
-    span_b = (max(lexical) - min(lexical)) or 1.0
-
-    def distance(key):
-        t, b = key
-        if (b is None) != (mid_b is None):
-            return float("inf")
-        return ((t - mid_t) / span_t) ** 2 + (0.0 if b is None else ((b - mid_b) / span_b) ** 2)
-
-    t, b = min(ties, key=distance)
-    return round(t, 4), (round(b, 4) if b is not None else None)
+    ties = sorted(t for t, value in scored.items() if value == best)
+    return round(float(ties[(len(ties) - 1) // 2]), 4), weight
 
 
 def crisis_rates(path: Path) -> tuple[float, float, list[str]]:

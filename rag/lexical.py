@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tempfile
@@ -76,6 +77,14 @@ class LexicalIndex:
         chunk_ids = json.loads((folder / _IDS_FILE).read_text())
         retriever = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if chunk_ids else None
         return cls(chunk_ids, retriever, json.loads((folder / _WORDS_FILE).read_text()))
+
+    @property
+    def rare_word_weight(self) -> float:
+        """BM25's weight (Lucene IDF, bm25s's default) of a word found in one chunk only. Scores
+        grow with the log of the chunk count; divided by this they count found rare words, on the
+        same scale for a ten-page handbook and a large corpus (see Retrieval.lexical_evidence)."""
+        n = len(self.chunk_ids)
+        return math.log(1 + (n - 0.5) / 1.5) if n else 1.0
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         if not self.chunk_ids:

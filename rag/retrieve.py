@@ -33,7 +33,9 @@ class Retrieval:
     context_k: int
     versions: dict[str, VersionRole] = field(default_factory=dict)  # doc_hash → role, where versions exist
     ledger: object = None  # the ledger (generation) this retrieval read, for follow-up reads
-    lexical_evidence: float = 0.0  # best BM25 score: how well the question's words are found
+    # How well the question's words are found: the best BM25 score in units of one rare word's
+    # weight (LexicalIndex.rare_word_weight), so that it means the same in a small corpus.
+    lexical_evidence: float = 0.0
 
     @property
     def chunks(self) -> list[ScoredChunk]:
@@ -96,4 +98,5 @@ class HybridRetriever:
         return Retrieval(
             question=question, ranked=[ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked],
             query_vector=query_vector, expanded_query=expanded, context_k=settings.context_k,
-            versions=roles, ledger=ledger, lexical_evidence=max((s for _, s in lexical), default=0.0))
+            versions=roles, ledger=ledger,
+            lexical_evidence=max((s for _, s in lexical), default=0.0) / self.store.lexical(ledger).rare_word_weight)

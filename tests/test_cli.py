@@ -92,3 +92,29 @@ def test_index_from_another_backend_is_a_clear_error_until_re_ingested(tmp_path)
     assert run_cli("ingest", str(docs), "--json", index=index).returncode == 0  # embeds again
     answer = run_cli("ask", "How much PTO do I accrue?", index=index)
     assert answer.returncode == 0 and "15 days" in answer.stdout
+
+
+def test_calibrate_fits_the_rule_from_a_question_file(corpus_index, tmp_path):
+    rows = [("How long is the STD waiting period?", True, "short-term-disability-plan.pdf"),
+            ("How many weeks of FMLA leave can I take?", True, "leave-of-absence-policy.pdf"),
+            ("How long do I have to elect COBRA?", True, "cobra-continuation-guide.pdf"),
+            ("What is the cafeteria menu on Friday?", False, None),
+            ("Can I bring my cat to the office?", False, None),
+            ("What is the guest Wi-Fi password?", False, None)]
+    path = tmp_path / "calib.jsonl"
+    path.write_text("".join(json.dumps({
+        "id": str(n), "question": q, "answerable": ok,
+        "expected_sources": [{"source": src, "page": None}] if ok else [], "must_include": ["x"] if ok else []}) + "\n"
+        for n, (q, ok, src) in enumerate(rows)))
+    result = run_cli("calibrate", "--questions", str(path), "--json", index=corpus_index)
+    assert result.returncode == 0, result.stderr
+    rule = json.loads(result.stdout)
+    assert rule["questions"] == 6 and rule["lexical_weight"] >= 0
+    # The suggested rule, set through the environment, sorts these six questions as labelled.
+    env = {"BENEFITS_QA_ABSTAIN_THRESHOLD": str(rule["threshold"]),
+           "BENEFITS_QA_ABSTAIN_LEXICAL_WEIGHT": str(rule["lexical_weight"])}
+    for question, answerable, _ in rows:
+        answer = subprocess.run([*CLI, "ask", "--json", question], capture_output=True, text=True, cwd=ROOT,
+                                env={**os.environ, "HF_HUB_OFFLINE": "1", "BENEFITS_QA_INDEX": str(corpus_index), **env},
+                                timeout=300)
+        assert json.loads(answer.stdout)["abstained"] is (not answerable), question

@@ -1,10 +1,13 @@
 """Evaluation metrics and threshold calibration on typed outcomes (no model)."""
 import json
 
+import numpy as np
 import pytest
 
-from rag.errors import BenefitsQAError
-from rag.evaluate import Outcome, Question, best_thresholds, load_questions, percentile, score
+from rag.compose import should_abstain
+from rag.config import load_settings
+from rag.errors import BenefitsQAError, ConfigError
+from rag.evaluate import Outcome, Question, fit_abstention, load_questions, logistic_weights, percentile, score
 
 
 def outcome(qid, answerable=True, expected=(("a.pdf", 2),), ranked=(), cited=(), text="", abstained=False,
@@ -51,8 +54,8 @@ def test_threshold_separates_when_possible():
     # Lexical scores all equal: the words never decide, so it comes down to the semantic cut.
     confidences = [0.8, 0.7, 0.62, 0.3, 0.35, 0.4]
     labels = [True, True, True, False, False, False]
-    t, b = best_thresholds(confidences, [1.0] * 6, labels)
-    assert t == pytest.approx(0.51) and b is None
+    t, w = fit_abstention(confidences, [1.0] * 6, labels)
+    assert t == pytest.approx(0.51) and w == 0.0
 
 
 def test_question_file_errors_name_the_line(tmp_path):
@@ -66,18 +69,43 @@ def test_question_file_errors_name_the_line(tmp_path):
     assert load_questions(path)[0].expected_sources == (("a.pdf", 1),)
 
 
-def test_two_signal_thresholds_let_strong_words_overrule_weak_meaning():
-    # Answerable: (0.8, 2), (0.5, 9) — weak meaning but its rare words are found; unanswerable: (0.45, 3), (0.3, 1).
-    semantic, lexical = [0.8, 0.5, 0.45, 0.3], [2.0, 9.0, 3.0, 1.0]
-    t, b = best_thresholds(semantic, lexical, [True, True, False, False])
-    from rag.compose import should_abstain
-    assert [should_abstain(s, l, t, b) for s, l in zip(semantic, lexical)] == [False, False, True, True]
-    assert 3.0 < b <= 9.0
+def test_words_make_up_for_weak_meaning():
+    # No cut on meaning alone separates these: the answerable (0.5, 9) — a chatty paraphrase whose
+    # rare words the documents use — sits below the unanswerable (0.6, 1), a near miss.
+    semantic = [0.8, 0.5, 0.65, 0.6, 0.45, 0.3]
+    lexical = [2.0, 9.0, 4.0, 1.0, 3.0, 1.0]
+    labels = [True, True, True, False, False, False]
+    t, w = fit_abstention(semantic, lexical, labels)
+    assert w > 0
+    assert [should_abstain(s, l, t, w) for s, l in zip(semantic, lexical)] == [not a for a in labels]
+
+
+def test_words_that_point_the_wrong_way_get_no_weight():
+    # Here the unanswerable questions score higher on BM25: the words must not count.
+    semantic, lexical = [0.8, 0.7, 0.3, 0.35], [1.0, 2.0, 8.0, 9.0]
+    t, w = fit_abstention(semantic, lexical, [True, True, False, False])
+    assert w == 0.0 and 0.35 < t < 0.7
+
+
+def test_logistic_weights_recover_a_known_boundary():
+    # Labels drawn from P(answerable) = sigmoid(12 * semantic + 0.5 * lexical - 10): the ratio of
+    # the fitted coefficients must come back near 0.5 / 12, whatever the features' scales.
+    rng = np.random.default_rng(7)
+    semantic, lexical = rng.uniform(0.2, 0.9, 4000), rng.uniform(0.0, 14.0, 4000)
+    p = 1 / (1 + np.exp(-(12 * semantic + 0.5 * lexical - 10)))
+    labels = list(rng.uniform(size=4000) < p)
+    on_meaning, on_words = logistic_weights(np.column_stack([semantic, lexical]).tolist(), labels, l2=0.0)
+    assert on_words / on_meaning == pytest.approx(0.5 / 12, rel=0.15)
 
 
 def test_should_abstain_rule():
-    from rag.compose import should_abstain
-    assert not should_abstain(0.7, 0.0, 0.5, 5.0)
-    assert should_abstain(0.4, 1.0, 0.5, 5.0)
-    assert not should_abstain(0.4, 6.0, 0.5, 5.0)
-    assert should_abstain(0.4, 99.0, 0.5, None)
+    assert not should_abstain(0.7, 0.0, 0.5)  # meaning alone is enough
+    assert should_abstain(0.4, 1.0, 0.5, 0.04)  # 0.44: weak both ways
+    assert not should_abstain(0.4, 6.0, 0.5, 0.04)  # 0.64: the words make up for it
+    assert should_abstain(0.4, 99.0, 0.5, 0.0)  # weight 0: words never count
+
+
+def test_the_old_two_threshold_setting_is_refused_with_the_way_forward():
+    with pytest.raises(ConfigError, match="ABSTAIN_LEXICAL_WEIGHT"):
+        load_settings({"BENEFITS_QA_ABSTAIN_LEXICAL_THRESHOLD": "9.0"})
+    assert load_settings({"BENEFITS_QA_ABSTAIN_LEXICAL_WEIGHT": "0.05"}).abstain_lexical_weight == 0.05

@@ -1,4 +1,6 @@
 """Reciprocal rank fusion, acronym expansion and everyday phrasings: pure functions."""
+import pytest
+
 from rag.glossary import Glossary
 from rag.retrieve import reciprocal_rank_fusion
 
@@ -58,3 +60,28 @@ def test_employer_name_is_dropped_for_topic_evidence():
     assert {"acme", "widgets", "acme's", "company"} <= words
     assert without_words("Does Acme's plan pay for a transit pass?", words) == "Does plan pay for a transit pass?"
     assert without_words("Acme company", words) == "Acme company"  # nothing left: keep the question
+
+
+def test_word_evidence_counts_rare_words_whatever_the_corpus_size():
+    # BM25 scores grow with the log of the chunk count; divided by LexicalIndex.rare_word_weight,
+    # one rare word found in a chunk of average length scores the same in a small index and a large
+    # one: 1 / (1 + k1) = 0.4 with bm25s's Lucene scoring.
+    import math
+
+    from rag.lexical import LexicalIndex
+    from rag.types import Chunk
+
+    def index_of(n):
+        chunks = [Chunk(id=f"c{i}", doc_hash="h", source="a.md", title="", section="", page=None,
+                        sentences=(f"Filler words number{i} alpha beta gamma.",), ordinal=i)
+                  for i in range(n)]
+        return LexicalIndex.build(chunks)
+
+    raw = []
+    for n in (3, 300):
+        index = index_of(n)
+        assert index.rare_word_weight == math.log(1 + (n - 0.5) / 1.5)
+        [(chunk_id, score)] = index.search("number1", 5)
+        assert chunk_id == "c1" and score / index.rare_word_weight == pytest.approx(0.4, rel=1e-3)
+        raw.append(score)
+    assert raw[1] > 3 * raw[0]  # the raw scores differ by the corpus size
