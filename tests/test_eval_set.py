@@ -28,7 +28,8 @@ def page_text(source: str, page: int | None) -> str:
     return squash(PdfReader(path).pages[page - 1].extract_text())
 
 
-@pytest.mark.parametrize("name,minimum,unanswerable", [("questions.jsonl", 100, 20), ("calibration.jsonl", 30, 10)])
+@pytest.mark.parametrize("name,minimum,unanswerable", [("questions.jsonl", 100, 20), ("calibration.jsonl", 30, 10),
+                                                          ("holdout.jsonl", 50, 10)])
 def test_question_file_shape(name, minimum, unanswerable):
     questions = load_questions(EVAL / name)
     assert len(questions) >= minimum
@@ -39,10 +40,11 @@ def test_question_file_shape(name, minimum, unanswerable):
         assert bool(q.must_include) == q.answerable, q.id
 
 
-def test_eval_and_calibration_sets_do_not_overlap():
-    eval_qs = {squash(q.question) for q in load_questions(EVAL / "questions.jsonl")}
-    calib_qs = {squash(q.question) for q in load_questions(EVAL / "calibration.jsonl")}
-    assert not eval_qs & calib_qs
+def test_question_sets_do_not_overlap():
+    sets = {name: {squash(q.question) for q in load_questions(EVAL / name)}
+            for name in ("questions.jsonl", "calibration.jsonl", "holdout.jsonl")}
+    assert not sets["questions.jsonl"] & sets["calibration.jsonl"]
+    assert not sets["holdout.jsonl"] & (sets["questions.jsonl"] | sets["calibration.jsonl"])
 
 
 def test_dialogue_set_shape():
@@ -57,7 +59,7 @@ def questions_in(name):
     return load_questions(EVAL / name)
 
 
-@pytest.mark.parametrize("name", ["questions.jsonl", "calibration.jsonl", "dialogues.jsonl"])
+@pytest.mark.parametrize("name", ["questions.jsonl", "calibration.jsonl", "holdout.jsonl", "dialogues.jsonl"])
 def test_expected_pages_state_the_key_facts(name):
     problems = []
     for q in questions_in(name):
