@@ -163,8 +163,9 @@ class Assistant:
         out = []
         for (rank, chunk, i), text, similarity, topical in zip(slots, texts, similarities, topic_similarities):
             terms = content_terms(self.glossary.collapse(text))
-            overlap = len(question_terms & terms) / len(question_terms) if question_terms else 0.0
+            matched = frozenset(question_terms & terms)
+            overlap = len(matched) / len(question_terms) if question_terms else 0.0
             out.append(ScoredSentence(chunk=chunk, chunk_rank=rank, index=i, similarity=float(similarity),
                                       overlap=overlap, chunk_similarity=chunk_similarity.get(chunk.id, 0.0),
-                                      topic_similarity=float(topical)))
+                                      topic_similarity=float(topical), matched=matched))
         return out

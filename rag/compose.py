@@ -41,6 +41,8 @@ CASE_GROUPS = (
 )
 # A case sentence may come from further down the ranking than the margin allows.
 CASE_MARGIN = 2 * 0.16
+# At most this many sentences are brought in for searched-for words the chosen ones lack.
+COVER_EXTRA = 2
 # Items of a list brought in after a sentence that introduces it with a colon.
 LIST_ITEMS = 4
 
@@ -57,6 +59,7 @@ class ScoredSentence:
     # pass?" → "Does pay for a transit pass?"): every policy names the employer, so the name lends
     # any sentence a similarity that says nothing about whether the topic is covered.
     topic_similarity: float | None = None
+    matched: frozenset[str] = frozenset()  # the question's content words (stemmed) found in the sentence
 
     @property
     def evidence(self) -> float:
@@ -105,6 +108,22 @@ def select_sentences(candidates: list[ScoredSentence], max_sentences: int) -> li
         if key in by_key and key not in chosen_keys:
             chosen.append(by_key[key])
             chosen_keys.add(key)
+
+    # A question in two parts ("how long do I have to choose, and when is it paid?") needs a
+    # sentence for each. Bring in the best sentence, within the margin, for a searched-for word that
+    # no chosen sentence has, from a page already quoted: other pages cost citation precision.
+    covered = set().union(*(c.matched for c in chosen))
+    quoted_pages = {(c.chunk.source, c.chunk.page) for c in chosen}
+    brought = 0
+    for cand in ranked:
+        if brought >= COVER_EXTRA or cand.score < best - SELECT_MARGIN:
+            break
+        if (cand.matched - covered and (cand.chunk.source, cand.chunk.page) in quoted_pages
+                and (cand.chunk.id, cand.index) not in chosen_keys
+                and not any(_duplicate(cand.text, c.text) for c in chosen)):
+            add((cand.chunk.id, cand.index))
+            covered |= cand.matched
+            brought += 1
 
     # When the rule depends on who is asking, quote each case (see CASE_GROUPS).
     for _, cases in CASE_GROUPS:

@@ -102,3 +102,19 @@ def test_state_rules_are_quoted_side_by_side():
                                ScoredSentence(a, 0, 2, 0.52, 0.0)], 4)
     assert {c.index for c in chosen} == {0, 1}
     assert distinctions([c.text for c in chosen]) == ["state"]
+
+
+def test_a_second_part_of_the_question_gets_its_sentence_from_a_quoted_page():
+    # "How long do I have to choose, and when is severance paid?" — four close sentences on the
+    # choice fill the answer; the one on payment timing (same page) is brought in for "paid", the
+    # one on another page is not (it would cost a citation that may not be expected).
+    page4 = chunk("p4", [f"Choice sentence {i}." for i in range(5)] + ["Severance is paid within 30 days."], page=4)
+    page9 = chunk("p9", ["Bonuses are paid in March."], page=9)
+    choose, paid = frozenset({"choos"}), frozenset({"paid"})
+    cands = [ScoredSentence(page4, 0, i, similarity=0.80 - i * 0.01, overlap=0.5, matched=choose) for i in range(5)]
+    cands += [ScoredSentence(page9, 1, 0, similarity=0.76, overlap=0.5, matched=paid),
+              ScoredSentence(page4, 0, 5, similarity=0.72, overlap=0.5, matched=paid)]
+    answer = compose_answer(cands, 0.45, 4, ABSTAIN)
+    assert "within 30 days" in answer.text and "March" not in answer.text
+    assert {c.page for c in answer.citations} == {4}
+    assert answer.text.count("Choice sentence") == 4  # the cap still holds for the first part
