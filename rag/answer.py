@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from functools import cached_property
 
 import numpy as np
@@ -71,7 +72,7 @@ class Assistant:
             if cases:
                 answer.notices.append(render(self.settings, "depends_note.md", cases=" and by ".join(cases)))
             answer.notices += self.version_notes(answer, retrieval)
-        self.add_safety_texts(answer, safety.check(question))
+        self.add_safety_texts(answer, self.safety_check(question))
         log.info("answered in %.0f ms: %d citations, abstained=%s, crisis=%s, follow-up=%s",
                  (time.perf_counter() - started) * 1000, len(answer.citations), answer.abstained,
                  answer.crisis, searched_for != question)
@@ -107,6 +108,19 @@ class Assistant:
                                      page=by_n[n].chunk.page, section=by_n[n].chunk.section,
                                      snippet=by_n[n].chunk.text[:SNIPPET_CHARS],
                                      score=round(by_n[n].dense_similarity, 4)) for n in cited]
+
+    @cached_property
+    def meaning_check(self) -> safety.MeaningCheck:
+        return safety.MeaningCheck(self.embedder, safety.examples(read_raw(self.settings, "crisis_examples.txt")),
+                                   safety.examples(read_raw(self.settings, "not_crisis_examples.txt")),
+                                   self.settings.crisis_similarity)
+
+    def safety_check(self, message: str) -> safety.SafetyCheck:
+        """Patterns first (instant, no model); then meaning, for the wordings they miss."""
+        found = safety.check(message)
+        if not found.crisis and self.meaning_check.flags(message):
+            found = replace(found, crisis=True, distress=False)
+        return found
 
     def add_safety_texts(self, answer: Answer, found: safety.SafetyCheck) -> None:
         """Crisis resources before the answer; EAP pointer and legal notes after it."""

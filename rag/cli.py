@@ -124,7 +124,7 @@ def cmd_eval(args) -> int:
         report.failures += [{**f, "dialogue": True} for f in multi.failures]
     crisis_path = Path(args.crisis or PROJECT_ROOT / "tests" / "eval" / "crisis.jsonl")
     if crisis_path.exists():
-        report.crisis_recall, report.crisis_false_alarm_rate, wrong = evaluate.crisis_rates(crisis_path)
+        report.crisis_recall, report.crisis_false_alarm_rate, wrong = evaluate.crisis_rates(crisis_path, assistant.safety_check)
         report.failures += [{"id": i, "crisis_check_wrong": True} for i in wrong]
     if args.json:
         print(json.dumps(report.to_json(), indent=2))

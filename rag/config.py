@@ -61,6 +61,9 @@ class Settings:
     abstain_threshold: float = 0.8034
     abstain_lexical_weight: float = 0.2312
     max_answer_sentences: int = 4
+    # A message sentence at least this similar to a risk example in prompts/crisis_examples.txt gets
+    # the crisis resources, like a pattern match (rag/safety.py, MeaningCheck); above 1: patterns only.
+    crisis_similarity: float = 0.45
     # Client/server mode: a Chroma server's URL (http://host:port). Empty: the embedded store in
     # index_dir. Several indexes can share one server under different collection prefixes.
     chroma_url: str = ""
@@ -114,6 +117,7 @@ _ENV_FIELDS = {
     "CHROMA_URL": ("chroma_url", str),
     "CHROMA_PREFIX": ("chroma_prefix", str),
     "MAX_ANSWER_SENTENCES": ("max_answer_sentences", int),
+    "CRISIS_SIMILARITY": ("crisis_similarity", float),
     "MAX_FILE_MB": ("max_file_mb", float),
     "FETCH_TIMEOUT": ("fetch_timeout", float),
     "EMPLOYER_NAMES": ("employer_names", str),

@@ -236,10 +236,13 @@ def fit_abstention(semantic: list[float], lexical: list[float], answerable: list
     return round(float(ties[(len(ties) - 1) // 2]), 4), weight
 
 
-def crisis_rates(path: Path) -> tuple[float, float, list[str]]:
-    """Recall on crisis messages, false-alarm rate on the others, and the ids gotten wrong."""
+def crisis_rates(path: Path, detect=None) -> tuple[float, float, list[str]]:
+    """Recall on crisis messages, false-alarm rate on the others, and the ids gotten wrong.
+    `detect(text)` gives a SafetyCheck: the assistant's (patterns and meaning) or, by default,
+    the patterns alone."""
     from rag.safety import check
 
+    check = detect or check
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     crisis = [r for r in rows if r["crisis"]]
     other = [r for r in rows if not r["crisis"]]

@@ -8,6 +8,7 @@ and ordinary figures of speech ("this deadline is killing me") are excluded expl
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 _SELF = r"(?:my ?self|him ?self|her ?self|them ?selves|them ?self)"  # someone else at risk counts too
@@ -53,15 +54,78 @@ _CRISIS = [
     r"\b(?:took|taken|swallowed) (?:a (?:whole )?(?:bottle|bunch|handful)|all) of (?:my )?\w* ?pills\b",
     r"\b(?:gun|rope|pills|knife|razor|blade)\b.{0,80}\b(?:on|to) (?:my ?self|end it)\b",
     r"\b(?:drive|driving|crash|crashing|steer|steering) (?:my )?car (?:into|off)\b",
-    r"\blook like an accident\b",
     r"\b(?:no|dont see a|dont see any|cant see a|cant see any) (?:reason|point) to (?:keep going|go on|continue|live)\b",
+    r"\b(?:dont|do not|cant|cannot) see (?:the|any|a) point (?:of|in) (?:going on|living|being here|life|anything)\b",
+    r"\b(?:id|i would|i d) rather (?:be dead|die|not be alive|not exist)\b",
+    r"\b(?:ill|i will|im going to|i am going to|gonna) be dead\b(?! tired| on my feet)",
+    r"\b(?:not|no longer) (?:around|here) anymore\b",
+    r"\b(?:dont|do not|cant|cannot) (?:really |even )?see my ?self (?:being )?(?:around|here|alive)\b",
+    r"\bstop being a (?:problem|burden)\b",
+    r"\b(?:stand|standing|stood) (?:at|on) the edge\b|\bhow (?:quick|fast|long) the fall\b",
+    r"\b(?:step|stepping|jump|jumping) off (?:the|a|my) (?:balcony|ledge|roof|bridge|building|overpass)\b|\bjust step off\b",
+    r"\bcar running\b.{0,60}\bgarage\b|\bgarage\b.{0,60}\bcar running\b",
+    r"\bafter that it (?:wont|will not) matter\b",
+    r"\bending it\b(?! with)|\bend (?:their|his|her) (?:own )?life\b",
+    r"\bnot (?:waking|wake) up\b",
+    r"\b(?:bought|buy|got|have|buying) (?:a |the )?(?:rope|noose)\b",
+    r"\b(?:stockpil\w*|hoard\w*|saving up|saved up)\b.{0,30}\b(?:pills?|meds|medication|tablets)\b",
+    r"\b(?:decide|decided|going|gonna|ready) to go through with it\b",
+    r"\b(?:sick|tired) of (?:living|being alive|life)\b",
+    r"\b(?:stop|end|over) (?:permanently|for good|forever)\b",
+    r"\b(?:wont|will not|not going to|wont even) be (?:here|around|alive)\b",
+    r"\b(?:after|when|once) (?:im|i am) gone\b",
+    r"\bletting go of the (?:wheel|railing|ledge)\b",
+    rf"\b(?:use|using|turn|turning) (?:it|a gun|the gun|a knife|the knife) on {_SELF}\b",
+    r"\bthinking (?:about|of) jumping\b|\bedge of (?:the|a) (?:\w+ )?(?:roof|bridge|building|cliff|platform)\b",
+    r"\b(?:dont|do not|not) plan(?:ning)? (?:on|to) (?:be|being) (?:alive|here|around)\b",
+    r"\b(?:look|looks|looked|seem|seems|seemed) like an accident\b",
+    r"\bneed (?:the money|it) more than (?:they|he|she) (?:need|needs) me\b",
+    r"\b(?:me matara|me mate|me voy a matar|tirarme (?:del|de un|de una|de la|al|a las)|lanzarme (?:del|de un|de la|al)"
+    r"|aventarme)\b",
+    r"\b(?:step|stepping|walk|walking|throw|throwing) (?:my ?self )?in front of (?:a|the) (?:train|bus|truck|car|subway)\b",
+    r"\b(?:picture|picturing|imagine|imagining|plan|planning) my (?:own )?funeral\b",
+    r"\b(?:writing|wrote|write|left|leaving) (?:a )?(?:notes?|letters?) (?:to|for) (?:my|the people|everyone|all)\b.{0,60}"
+    r"\b(?:afterwards|after im gone|when im gone|goodbye|love)\b",
+    r"\b(?:gave|given|giving|give) (?:away )?(?:my|most of my|all (?:of )?my) (?:dog|cat|pets?|things|stuff|belongings|books|guitar)\b"
+    r"(?: away)?",
+    r"\b(?:pills?|meds|medication|tablets)\b.{0,40}\b(?:counted|saved|saving|stockpil\w*|hoard\w*|all at once|would (?:it )?take)\b",
+    r"\bhow many (?:of my )?\w* ?(?:pills|tablets|meds)\b.{0,30}\b(?:take|kill|enough)\b",
+    # self-harm in other words: "cutting again", "burned myself", "hitting myself", "until it bleeds"
+    r"\b(?:cutting|cut|cuts) (?:again|my (?:arms?|legs?|wrists?|thighs?|skin))\b",
+    r"\b(?:started|start|been|keep|kept) (?:cutting|burning|hitting|scratching)\b",
+    r"\b(?:burn|burned|burnt|hit|hitting|punch|punching|scratch|scratching|bite|biting|starving) my ?self\b",
+    r"\buntil (?:it|they|i) (?:bleed|bleeds|bled|bruise)\b",
+    r"\bleft bruises on my\b",
+    # Spanish: matarme, quitarme la vida, no quiero vivir, hacerme daño, cortarme, me golpeo…
+    r"\b(?:matarme|suicidarme|suicid\w*|quitarme la vida|quitarse la vida|(?:me|se|te) quit\w* la vida|acabar con mi vida"
+    r"|acabar con todo)\b",
+    r"\b(?:estarian?|estaria) mejor sin mi\b|\bya no puedo mas\b|\btengo todo (?:planeado|pensado|listo)\b",
+    r"\b(?:me hago|hacerme) (?:cortes|heridas|dano)\b",
+    r"\b(?:no quiero|ya no quiero) (?:vivir|seguir|despertar|estar aqui)\b",
+    r"\b(?:quiero|quisiera|deseo) (?:morir|morirme|desaparecer|dejar de existir)\b",
+    r"\b(?:hacerme dano|lastimarme|cortarme|me corto|me corte|me golpeo|me lastimo|me hago dano|se corta los brazos"
+    r"|se corta las munecas)\b",
+    r"\b(?:cuando|si) (?:yo )?(?:ya )?no (?:este|estoy|exista)\b",
+    r"\bya no aguanto (?:mas|esto)\b",
+    r"\bno vale la pena (?:vivir|seguir)\b",
 ]
 # Figures of speech and other people's words that use the same vocabulary without the meaning.
 _NOT_CRISIS = [
-    r"\bsuicide (?:squad|doors?|squeeze|bomb\w*|mission|run|prevention (?:training|course|program|month|week|day))\b",
+    r"\bsuicide (?:squad|doors?|squeeze|bomb\w*|mission|run|(?:prevention|awareness) (?:training|course|program|month|week|day"
+    r"|hotline|line|lifeline))\b",
     r"\b(?:if|when|after|before|in case) i (?:die|pass away|am dead)\b(?! tonight| today| tomorrow)",
     r"\bif i (?:was|were|am) (?:gone|away|out) (?:for|on)\b",    # "if I was gone for two weeks"
     r"\bend it with\b",
+    # someone else's death or a volunteer's work: the rest of the message is still read
+    r"\b(?:died|dies|death) (?:by|of|from) (?:suicide|an? (?:accidental )?overdose)\b",
+    r"\blost (?:a|an|our|my) (?:\w+ )?\w+ to (?:suicide|an? overdose)\b",
+    r"\b(?:responded to|respond to|treat|treated|treating|see|saw) (?:a lot of |many |several |so many )?overdoses\b",
+    r"\bself[- ]harm (?:case|cases|patients?|training)\b",
+    r"\b(?:patients?|clients?) (?:who |that )?(?:came in |was admitted |were admitted )?(?:with|after) (?:an? )?overdoses?\b",
+    r"\bsuicide (?:warning signs|risk factors|awareness)\b",
+    r"\b(?:my|our|his|her) (?:\w+ )?(?:sister|brother|son|daughter|mom|mother|dad|father|wife|husband|partner|cousin|friend|coworker)"
+    r" (?:overdosed|had an? (?:\w+ )?overdose)\b",
+    r"\b(?:volunteer\w* (?:on|at|for|with) an? )?suicide (?:crisis )?(?:hotline|helpline|line)(?: volunteer\w*)?\b",
 ]
 _DISTRESS = [
     r"\b(?:desperate|scared|terrified|afraid|frightened|panick?(?:ing|ed)?|anxious|overwhelmed|stressed|"
@@ -79,8 +143,10 @@ _LEGAL = {
 
 
 def normalize(text: str) -> str:
-    """Lower case, apostrophes dropped ("don't" → "dont"), other punctuation to spaces."""
-    text = text.lower().replace("’", "'").replace("'", "")
+    """Lower case, accents folded ("daño" → "dano"), apostrophes dropped ("don't" → "dont"), other
+    punctuation to spaces."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'").replace("'", ""))
+    text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9\- ]+", " ", text).strip()
 
 
@@ -93,6 +159,59 @@ class SafetyCheck:
 
 def _any(patterns: list[str], text: str) -> bool:
     return any(re.search(p, text) for p in patterns)
+
+
+def examples(text: str) -> list[str]:
+    """The example sentences of a prompts/*_examples.txt file."""
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def message_windows(message: str) -> list[str]:
+    """A message's sentences; a long run-on one in overlapping windows of WINDOW_WORDS words, so that
+    one sentence about dying is not drowned by a paragraph about a 401(k) withdrawal."""
+    windows = []
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", message):
+        words = sentence.split()
+        if len(words) <= WINDOW_WORDS + WINDOW_WORDS // 5:
+            windows += [" ".join(words)] if words else []
+        else:
+            step = WINDOW_WORDS * 3 // 5
+            windows += [" ".join(words[i:i + WINDOW_WORDS]) for i in range(0, len(words) - WINDOW_WORDS // 2, step)]
+    return windows or [message]
+
+
+WINDOW_WORDS = 25
+# A window counts only if it is closer to a risk example than to any look-alike, by this much:
+# "does the life insurance pay if I die?" is near both, and nearer the look-alike.
+LOOKALIKE_MARGIN = 0.05
+
+
+class MeaningCheck:
+    """Crisis by meaning, for the wordings no pattern foresaw ("I won't need COBRA, I won't be around
+    long enough"). Each window of the message is embedded and compared with example sentences of
+    risk and of look-alikes; it flags when a window is at least `threshold` similar to a risk
+    example and closer to it than to any look-alike (by LOOKALIKE_MARGIN). Recall comes first, as for
+    the patterns: the threshold was set on the crisis sets so that no risk message there is missed."""
+
+    def __init__(self, embedder, risk_examples: list[str], lookalike_examples: list[str], threshold: float):
+        self.embedder, self.threshold = embedder, threshold
+        self._risk, self._lookalike = risk_examples, lookalike_examples
+        self._vectors = None
+
+    def vectors(self):
+        if self._vectors is None:  # embedded once per process, at the first message
+            self._vectors = (self.embedder.embed(self._risk),
+                             self.embedder.embed(self._lookalike) if self._lookalike else None)
+        return self._vectors
+
+    def flags(self, message: str) -> bool:
+        if not self._risk:
+            return False
+        risk, lookalike = self.vectors()
+        windows = self.embedder.embed(message_windows(message))
+        to_risk = (windows @ risk.T).max(axis=1)
+        to_lookalike = (windows @ lookalike.T).max(axis=1) if lookalike is not None else to_risk - 1
+        return bool(((to_risk >= self.threshold) & (to_risk >= to_lookalike + LOOKALIKE_MARGIN)).any())
 
 
 def check(message: str) -> SafetyCheck:
