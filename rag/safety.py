@@ -65,6 +65,13 @@ _CRISIS = [
     r"\b(?:step|stepping|jump|jumping) off (?:the|a|my) (?:balcony|ledge|roof|bridge|building|overpass)\b|\bjust step off\b",
     r"\bcar running\b.{0,60}\bgarage\b|\bgarage\b.{0,60}\bcar running\b",
     r"\bafter that it (?:wont|will not) matter\b",
+    r"\b(?:slit|slitting|slash|slashing|slice|slicing|cut|cutting) (?:my |her |his |their )?(?:own )?wrists?\b",
+    r"\b(?:stop|stopped|stopping|quit) existing\b",
+    r"\btonights the night\b",
+    r"\b(?:letter|note) (?:that |which )?explains everything\b",
+    r"\b(?:car|vehicle|truck) (?:goes|went|going|to go|drives|drove) off the road\b",
+    r"\b(?:staring|looking|stared|looked) (?:over|down from|off) the edge\b",
+    r"\bdo it (?:properly|right|for real) (?:next time|this time)\b",
     r"\bending it\b(?! with)|\bend (?:their|his|her) (?:own )?life\b",
     r"\bnot (?:waking|wake) up\b",
     r"\b(?:bought|buy|got|have|buying) (?:a |the )?(?:rope|noose)\b",
@@ -80,8 +87,9 @@ _CRISIS = [
     r"\b(?:dont|do not|not) plan(?:ning)? (?:on|to) (?:be|being) (?:alive|here|around)\b",
     r"\b(?:look|looks|looked|seem|seems|seemed) like an accident\b",
     r"\bneed (?:the money|it) more than (?:they|he|she) (?:need|needs) me\b",
-    r"\b(?:me matara|me mate|me voy a matar|tirarme (?:del|de un|de una|de la|al|a las)|lanzarme (?:del|de un|de la|al)"
-    r"|aventarme)\b",
+    r"\b(?:me mato|me matara|me mate|me voy a matar|(?:tirar|lanzar)(?:me|se) (?:del|de un|de una|de la|al|a las)"
+    r"|aventar(?:me|se))\b",
+    r"\bcortar(?:me|se)? (?:los brazos|las munecas|las piernas)\b",
     r"\b(?:step|stepping|walk|walking|throw|throwing) (?:my ?self )?in front of (?:a|the) (?:train|bus|truck|car|subway)\b",
     r"\b(?:picture|picturing|imagine|imagining|plan|planning) my (?:own )?funeral\b",
     r"\b(?:writing|wrote|write|left|leaving) (?:a )?(?:notes?|letters?) (?:to|for) (?:my|the people|everyone|all)\b.{0,60}"
@@ -117,7 +125,9 @@ _NOT_CRISIS = [
     r"\bif i (?:was|were|am) (?:gone|away|out) (?:for|on)\b",    # "if I was gone for two weeks"
     r"\bend it with\b",
     # someone else's death or a volunteer's work: the rest of the message is still read
-    r"\b(?:died|dies|death) (?:by|of|from) (?:suicide|an? (?:accidental )?overdose)\b",
+    r"\b(?:died|death) (?:by|of|from) (?:suicide|an? (?:accidental )?overdose)\b",
+    r"\b(?:killed|hanged|shot) (?:him|her|them)sel(?:f|ves)\b(?= (?:in|last|on|this|two|three|a few|years|months|weeks))",
+    r"\b(?:overdose|od) (?:scene|call|calls|case|cases|patient|patients)\b|\bsuicide risk (?:assessments?|screenings?)\b",
     r"\blost (?:a|an|our|my) (?:\w+ )?\w+ to (?:suicide|an? overdose)\b",
     r"\b(?:responded to|respond to|treat|treated|treating|see|saw) (?:a lot of |many |several |so many )?overdoses\b",
     r"\bself[- ]harm (?:case|cases|patients?|training)\b",
