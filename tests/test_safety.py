@@ -91,3 +91,13 @@ def test_an_employer_can_add_the_wordings_its_people_use(assistant, tmp_path):
     patterns_only = Assistant(load_settings(index_dir=assistant.settings.index_dir, prompts_dir=prompts,
                                             crisis_similarity=1.01), embedder=assistant.embedder)
     assert not patterns_only.safety_check(message).crisis
+
+
+def test_ordinary_benefits_questions_rarely_get_crisis_resources(assistant):
+    # The meaning check shares topics with ordinary questions (life insurance, a last day at work):
+    # the look-alike examples keep it from flagging them. 2 of the 203 eval questions are flagged.
+    from rag.evaluate import load_questions
+
+    questions = load_questions(ROOT / "tests" / "eval" / "questions.jsonl")
+    flagged = [q.id for q in questions if assistant.safety_check(q.question).crisis]
+    assert len(flagged) <= 0.02 * len(questions), flagged
