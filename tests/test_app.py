@@ -28,6 +28,11 @@ def test_without_an_index_the_app_explains_how_to_build_it(tmp_path, monkeypatch
     assert any("benefits-qa ingest" in info.value for info in at.info)
 
 
+def test_crisis_line_is_on_screen_before_anything_is_asked(app):
+    line = next(c.value for c in app.caption if "988" in c.value)
+    assert "1-800-555-0199" in line  # the EAP line from configuration
+
+
 def test_question_gets_a_cited_answer(app):
     app.chat_input(key="question").set_value("How long is the waiting period for short-term disability?").run()
     assert not app.exception

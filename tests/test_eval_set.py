@@ -78,9 +78,17 @@ def test_expected_pages_state_the_key_facts(name):
     assert not problems, "\n".join(problems)
 
 
-def test_crisis_set_shape():
-    rows = [json.loads(line) for line in (EVAL / "crisis.jsonl").read_text().splitlines() if line.strip()]
+@pytest.mark.parametrize("name", ["crisis.jsonl", "crisis_holdout.jsonl"])
+def test_crisis_set_shape(name):
+    rows = [json.loads(line) for line in (EVAL / name).read_text(encoding="utf-8").splitlines() if line.strip()]
     assert sum(r["crisis"] for r in rows) >= 40 and sum(not r["crisis"] for r in rows) >= 40
+    assert len({r["id"] for r in rows}) == len(rows)
+
+
+def test_crisis_holdout_shares_no_message_with_the_development_set():
+    def texts(name):
+        return {squash(json.loads(line)["text"]) for line in (EVAL / name).read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert not texts("crisis.jsonl") & texts("crisis_holdout.jsonl")
 
 
 def test_committed_pdfs_match_their_sources():

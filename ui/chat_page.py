@@ -71,6 +71,8 @@ def chat_page() -> None:
     settings = load_settings()
     st.title("Benefits Q&A")
     st.caption(render(settings, "disclaimer.md"))
+    # Always on screen: the crisis check misses some risk worded in ways nobody foresaw (README).
+    st.caption(render(settings, "crisis_line.md"))
     try:
         assistant = get_assistant(str(settings.index_dir))
     except IndexMissingError as err:
