@@ -59,6 +59,8 @@ _CRISIS = [
     r"\b(?:id|i would|i d) rather (?:be dead|die|not be alive|not exist)\b",
     r"\b(?:ill|i will|im going to|i am going to|gonna) be dead\b(?! tired| on my feet)",
     r"\b(?:not|no longer) (?:around|here) anymore\b",
+    r"\b(?:dont|do not) (?:think|expect|plan|see) (?:that )?(?:ill|i will|im going to|to|my ?self) (?:still )?(?:be|being) "
+    r"(?:here|around|alive)\b",
     r"\b(?:dont|do not|cant|cannot) (?:really |even )?see my ?self (?:being )?(?:around|here|alive)\b",
     r"\bstop being a (?:problem|burden)\b",
     r"\b(?:stand|standing|stood) (?:at|on) the edge\b|\bhow (?:quick|fast|long) the fall\b",
