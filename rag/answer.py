@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from rag import safety
-from rag.compose import SNIPPET_CHARS, ScoredSentence, compose_answer, distinctions
+from rag.compose import SNIPPET_CHARS, ScoredSentence, compose_answer, distinctions, should_abstain
 from rag.conversation import condense
 from rag.config import Settings
 from rag.embed import Embedder
@@ -17,6 +17,7 @@ from rag.errors import BenefitsQAError
 from rag.glossary import Glossary
 from rag.index import IndexStore
 from rag.lexical import content_terms, without_words
+from rag.parts import question_parts
 from rag.prompts import read_raw, read_table, render
 from rag.retrieve import HybridRetriever, Retrieval
 from rag.types import Answer, Citation
@@ -28,6 +29,8 @@ log = logging.getLogger("benefits_qa.answer")
 # Fragments shorter than this (a lone table cell, "Yes.") cannot stand alone as an answer.
 _MIN_SENTENCE_WORDS = 3
 MAX_QUESTION_CHARS = 2000
+# Document sentences whose vectors are kept (about 1.5 KB each); the default corpus has ~4,000.
+SENTENCE_CACHE_SIZE = 20_000
 
 
 class Assistant:
@@ -37,6 +40,7 @@ class Assistant:
         self.embedder = embedder or Embedder(settings)
         self.glossary = Glossary.parse(read_raw(settings, "glossary.tsv"), read_raw(settings, "phrasings.tsv"))
         self.retriever = HybridRetriever(self.store, self.embedder, self.glossary, settings)
+        self._sentence_cache: dict[str, np.ndarray] = {}
 
     def ask(self, question: str, history: list[str] | None = None, on_token=None) -> Answer:
         return self.ask_with_evidence(question, history, on_token)[0]
@@ -63,7 +67,9 @@ class Assistant:
         answer = compose_answer(candidates, self.settings.abstain_threshold,
                                 self.settings.max_answer_sentences, render(self.settings, "abstain.md"),
                                 lexical=retrieval.lexical_evidence,
-                                lexical_weight=self.settings.abstain_lexical_weight)
+                                lexical_weight=self.settings.abstain_lexical_weight,
+                                # a follow-up is searched with the question before it: not in parts
+                                required=self.best_for_each_part(question) if searched_for == question else ())
         answer.searched_for = searched_for
         if self.settings.llm and not answer.abstained:
             self.generate(answer, retrieval, on_token)
@@ -77,6 +83,18 @@ class Assistant:
                  (time.perf_counter() - started) * 1000, len(answer.citations), answer.abstained,
                  answer.crisis, searched_for != question)
         return answer, retrieval
+
+    def best_for_each_part(self, question: str) -> tuple[ScoredSentence, ...]:
+        """For a question in parts, the best sentence for each part that the documents cover (by the
+        same abstention rule): the whole question's ranking may leave a part unanswered."""
+        best = []
+        for part in question_parts(question):
+            retrieval = self.retriever.retrieve(part)
+            candidates = self.score_sentences(retrieval)
+            if candidates and not should_abstain(max(c.evidence for c in candidates), retrieval.lexical_evidence,
+                                                 self.settings.abstain_threshold, self.settings.abstain_lexical_weight):
+                best.append(max(candidates, key=lambda c: c.score))
+        return tuple(best)
 
     def generate(self, answer: Answer, retrieval: Retrieval, on_token=None) -> None:
         """Replace the extractive answer by a generated one if it passes every grounding check;
@@ -149,6 +167,21 @@ class Assistant:
                 notes.append(note)
         return notes
 
+    def sentence_vectors(self, texts: list[str]) -> np.ndarray:
+        """Vectors of document sentences, kept across questions: the parts of a question, and the
+        next question on the same topic, mostly score the same sentences. Only document text is
+        kept, never a question."""
+        cache = self._sentence_cache
+        found = {t: cache.get(t) for t in texts}  # read once: another thread may clear the cache
+        missing = [t for t, vector in found.items() if vector is None]
+        if missing:
+            fresh = dict(zip(missing, self.embedder.embed(missing)))
+            found.update(fresh)
+            if len(cache) + len(fresh) > SENTENCE_CACHE_SIZE:
+                cache.clear()
+            cache.update(fresh)
+        return np.stack([found[t] for t in texts])
+
     def score_sentences(self, retrieval: Retrieval) -> list[ScoredSentence]:
         """Every sentence of the retrieved chunks, scored against the question."""
         slots, texts = [], []
@@ -165,7 +198,7 @@ class Assistant:
         topic = without_words(retrieval.question, self.settings.employer_words)
         # Most questions do not name the employer: their topic vector is the query vector.
         topic_vector = query if topic == retrieval.question else self.embedder.embed([self.glossary.expand(topic)])[0]
-        vectors = self.embedder.embed(texts)
+        vectors = self.sentence_vectors(texts)
         similarities, topic_similarities = vectors @ query, vectors @ topic_vector
         chunk_similarity = {s.chunk.id: s.dense_similarity for s in retrieval.chunks if s.dense_similarity}
         missing = [s.chunk.id for s in retrieval.chunks if s.chunk.id not in chunk_similarity]

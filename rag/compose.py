@@ -88,8 +88,10 @@ def _duplicate(a: str, b: str) -> bool:
     return len(wa & wb) / min(len(wa), len(wb)) >= DUPLICATE_OVERLAP
 
 
-def select_sentences(candidates: list[ScoredSentence], max_sentences: int) -> list[ScoredSentence]:
-    """The best sentence, then others within the margin, skipping near-duplicates."""
+def select_sentences(candidates: list[ScoredSentence], max_sentences: int,
+                     required: tuple[ScoredSentence, ...] = ()) -> list[ScoredSentence]:
+    """The best sentence, then others within the margin, skipping near-duplicates; then each of
+    `required` (the best sentence for each part of a question in parts) that says something new."""
     ranked = sorted(candidates, key=lambda s: (-s.score, s.chunk_rank, s.index))
     if not ranked:
         return []
@@ -124,6 +126,11 @@ def select_sentences(candidates: list[ScoredSentence], max_sentences: int) -> li
             add((cand.chunk.id, cand.index))
             covered |= cand.matched
             brought += 1
+
+    for sentence in required:
+        if not any(_duplicate(sentence.text, c.text) for c in chosen):
+            by_key.setdefault((sentence.chunk.id, sentence.index), sentence)
+            add((sentence.chunk.id, sentence.index))
 
     # When the rule depends on who is asking, quote each case (see CASE_GROUPS).
     for _, cases in CASE_GROUPS:
@@ -161,12 +168,13 @@ def distinctions(sentences: list[str]) -> list[str]:
 
 
 def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sentences: int,
-                   abstain_text: str, lexical: float = 0.0, lexical_weight: float = 0.0) -> Answer:
+                   abstain_text: str, lexical: float = 0.0, lexical_weight: float = 0.0,
+                   required: tuple[ScoredSentence, ...] = ()) -> Answer:
     confidence = max((c.evidence for c in candidates), default=0.0)
     if should_abstain(confidence, lexical, threshold, lexical_weight):
         return Answer(text=abstain_text, citations=[], abstained=True, confidence=confidence,
                       lexical_confidence=lexical)
-    chosen = select_sentences(candidates, max_sentences)
+    chosen = select_sentences(candidates, max_sentences, required)
 
     # Group by cited place (document, page, section). Policy documents come first: an FAQ page
     # summarises a policy, and the reader needs the page of the policy itself; then by best sentence.
