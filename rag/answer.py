@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 
 from rag import safety
-from rag.compose import SNIPPET_CHARS, ScoredSentence, compose_answer, distinctions, should_abstain
+from rag.compose import SNIPPET_CHARS, ScoredSentence, best_evidence, compose_answer, distinctions, should_abstain
 from rag.conversation import condense
 from rag.config import Settings
 from rag.embed import Embedder
@@ -64,12 +64,13 @@ class Assistant:
         searched_for = condense(question, history or [])
         retrieval = self.retriever.retrieve(searched_for)
         candidates = self.score_sentences(retrieval)
+        # A follow-up is searched with the question before it: it is not split in parts.
+        in_parts = searched_for == question and not self.evidence_is_weak(candidates, retrieval)
         answer = compose_answer(candidates, self.settings.abstain_threshold,
                                 self.settings.max_answer_sentences, render(self.settings, "abstain.md"),
                                 lexical=retrieval.lexical_evidence,
                                 lexical_weight=self.settings.abstain_lexical_weight,
-                                # a follow-up is searched with the question before it: not in parts
-                                required=self.best_for_each_part(question) if searched_for == question else ())
+                                required=self.best_for_each_part(question) if in_parts else ())
         answer.searched_for = searched_for
         if self.settings.llm and not answer.abstained:
             self.generate(answer, retrieval, on_token)
@@ -91,10 +92,14 @@ class Assistant:
         for part in question_parts(question):
             retrieval = self.retriever.retrieve(part)
             candidates = self.score_sentences(retrieval)
-            if candidates and not should_abstain(max(c.evidence for c in candidates), retrieval.lexical_evidence,
-                                                 self.settings.abstain_threshold, self.settings.abstain_lexical_weight):
+            if candidates and not self.evidence_is_weak(candidates, retrieval):
                 best.append(max(candidates, key=lambda c: c.score))
         return tuple(best)
+
+    def evidence_is_weak(self, candidates: list[ScoredSentence], retrieval: Retrieval) -> bool:
+        """The abstention rule (rag/compose.py) with this assistant's calibrated settings."""
+        return should_abstain(best_evidence(candidates), retrieval.lexical_evidence,
+                              self.settings.abstain_threshold, self.settings.abstain_lexical_weight)
 
     def generate(self, answer: Answer, retrieval: Retrieval, on_token=None) -> None:
         """Replace the extractive answer by a generated one if it passes every grounding check;

@@ -161,6 +161,11 @@ def should_abstain(semantic: float, lexical: float, threshold: float, lexical_we
     return semantic + lexical_weight * lexical < threshold
 
 
+def best_evidence(candidates: list[ScoredSentence]) -> float:
+    """The semantic side of `should_abstain`: the best candidate's similarity to the question."""
+    return max((c.evidence for c in candidates), default=0.0)
+
+
 def distinctions(sentences: list[str]) -> list[str]:
     """The CASE_GROUPS distinctions of which the given sentences state two cases or more."""
     return [name for name, cases in CASE_GROUPS
@@ -170,7 +175,7 @@ def distinctions(sentences: list[str]) -> list[str]:
 def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sentences: int,
                    abstain_text: str, lexical: float = 0.0, lexical_weight: float = 0.0,
                    required: tuple[ScoredSentence, ...] = ()) -> Answer:
-    confidence = max((c.evidence for c in candidates), default=0.0)
+    confidence = best_evidence(candidates)
     if should_abstain(confidence, lexical, threshold, lexical_weight):
         return Answer(text=abstain_text, citations=[], abstained=True, confidence=confidence,
                       lexical_confidence=lexical)
