@@ -66,7 +66,19 @@ _CRISIS = [
     r"\b(?:stand|standing|stood) (?:at|on) the edge\b|\bhow (?:quick|fast|long) the fall\b",
     r"\b(?:step|stepping|jump|jumping) off (?:the|a|my) (?:balcony|ledge|roof|bridge|building|overpass)\b|\bjust step off\b",
     r"\bcar running\b.{0,60}\bgarage\b|\bgarage\b.{0,60}\bcar running\b",
-    r"\bafter that it (?:wont|will not) matter\b",
+    r"\bafter that it (?:wont|will not) (?:matter|be my problem)\b",
+    r"\bwanna (?:die|be dead|disappear forever)\b|\b(?:ive|i have|i) stopped wanting to\b",
+    r"\b(?:ive|i have) (?:picked|chosen|set) (?:a|the) (?:date|day)\b"
+    r"(?! for (?:my|the|our) (?:retirement|wedding|leave|surgery|start|move|last day|procedure|vacation|trip))",
+    r"\b(?:dont|do not|cant|cannot) see my ?self (?:making it|lasting|surviving)\b",
+    r"\b(?:stopped|stop|quit|quitting) (?:taking (?:my|their|his|her) \w* ?(?:meds|medication|medicine|pills|insulin)|eating)"
+    r"\b.{0,20}\bon purpose\b",
+    r"\bpunch(?:ing|ed)? (?:the |a )?(?:\w+ )?wall until\b",
+    r"\b(?:taking|take|took|swallow|swallowing) (?:all of it|them all|the whole bottle)\b(?! off)",
+    r"\bwont be needing (?:any of it|any of this|them anymore|it anymore)\b",
+    r"\bhow much (?:of (?:my|her|his|their) )?(?:insulin|medication|meds)\b.{0,20}\b(?:take|enough)\b"
+    r"|\bsetting (?:vials|pills|meds) aside\b",
+    r"\bdejarme caer\b|\b(?:tirarme|saltar) por la ventana\b|\bya no (?:le )?voy a (?:estorbar|molestar|ser una carga)\b",
     r"\b(?:slit|slitting|slash|slashing|slice|slicing|cut|cutting) (?:my |her |his |their )?(?:own )?wrists?\b",
     r"\b(?:stop|stopped|stopping|quit) existing\b",
     r"\btonights the night\b",
@@ -126,6 +138,7 @@ _NOT_CRISIS = [
     r"\b(?:if|when|after|before|in case) i (?:die|pass away|am dead)\b(?! tonight| today| tomorrow)",
     r"\bif i (?:was|were|am) (?:gone|away|out) (?:for|on)\b",    # "if I was gone for two weeks"
     r"\bend it with\b",
+    r"\bdead in the water\b|\bcutting it close\b|\bdead tired\b|\bdead on arrival\b",
     # someone else's death or a volunteer's work: the rest of the message is still read
     r"\b(?:died|death) (?:by|of|from) (?:suicide|an? (?:accidental )?overdose)\b",
     r"\b(?:killed|hanged|shot) (?:him|her|them)sel(?:f|ves)\b(?= (?:in|last|on|this|two|three|a few|years|months|weeks))",
