@@ -18,7 +18,7 @@ from rag.glossary import Glossary
 from rag.index import IndexStore
 from rag.lexical import content_terms, without_words
 from rag.parts import question_parts
-from rag.prompts import read_raw, read_table, render
+from rag.prompts import read_lines, read_raw, read_table, render
 from rag.retrieve import HybridRetriever, Retrieval
 from rag.types import Answer, Citation
 from rag.versions import CURRENT
@@ -134,9 +134,8 @@ class Assistant:
 
     @cached_property
     def meaning_check(self) -> safety.MeaningCheck:
-        return safety.MeaningCheck(self.embedder, safety.examples(read_raw(self.settings, "crisis_examples.txt")),
-                                   safety.examples(read_raw(self.settings, "not_crisis_examples.txt")),
-                                   self.settings.crisis_similarity)
+        return safety.MeaningCheck(self.embedder, read_lines(self.settings, "crisis_examples.txt"),
+                                   read_lines(self.settings, "not_crisis_examples.txt"), self.settings.crisis_similarity)
 
     def safety_check(self, message: str) -> safety.SafetyCheck:
         """Patterns first (instant, no model); then meaning, for the wordings they miss."""

@@ -242,12 +242,12 @@ def crisis_rates(path: Path, detect=None) -> tuple[float, float, list[str]]:
     the patterns alone."""
     from rag.safety import check
 
-    check = detect or check
+    detect = detect or check
     rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     crisis = [r for r in rows if r["crisis"]]
     other = [r for r in rows if not r["crisis"]]
-    missed = [r["id"] for r in crisis if not check(r["text"]).crisis]
-    alarms = [r["id"] for r in other if check(r["text"]).crisis]
+    missed = [r["id"] for r in crisis if not detect(r["text"]).crisis]
+    alarms = [r["id"] for r in other if detect(r["text"]).crisis]
     recall = 1 - len(missed) / len(crisis) if crisis else 1.0
     false_alarms = len(alarms) / len(other) if other else 0.0
     return round(recall, 4), round(false_alarms, 4), missed + alarms

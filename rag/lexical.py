@@ -97,6 +97,12 @@ class LexicalIndex:
         return [(self.chunk_ids[int(i)], float(s)) for i, s in zip(results[0], scores[0]) if s > 0]
 
 
+def sentences(text: str) -> list[str]:
+    """A message's sentences (ends of sentences and line breaks), for questions and messages;
+    documents go through ingest's sentence splitter."""
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+
+
 def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower())
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rag.lexical import sentences
+
 _ASKS = r"(?:how|when|what|whats|who|where|which|why|can|could|do|does|did|is|are|will|would|should|must|may|am)"
 # ", and can I…", " and when is…": a second question joined to the first
 _JOINED = re.compile(rf",? (?:and|or|also|plus|and also)(?: then)? (?={_ASKS}\b)", re.IGNORECASE)
@@ -15,10 +17,10 @@ MIN_PART_WORDS = 4
 def question_parts(question: str) -> list[str]:
     """The separate questions in a message, each with the message's statements ("My father just
     died.") and shared condition in front; [] when there is only one question."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.?!])\s+", question) if s.strip()]
-    context = " ".join(s for s in sentences if not s.endswith("?"))
+    split = sentences(question)
+    context = " ".join(s for s in split if not s.endswith("?"))
     parts = []
-    for sentence in (s for s in sentences if s.endswith("?")):
+    for sentence in (s for s in split if s.endswith("?")):
         condition = _CONDITION.match(sentence)
         for i, piece in enumerate(_JOINED.split(sentence)):
             piece = piece.strip(" ,?") + "?"

@@ -37,3 +37,12 @@ def parse_table(text: str) -> list[tuple[str, str]]:
 
 def read_table(settings: Settings, name: str) -> list[tuple[str, str]]:
     return parse_table(read_raw(settings, name))
+
+
+def parse_lines(text: str) -> list[str]:
+    """The entries of a one-per-line prompt file; blank and '#' lines are skipped."""
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def read_lines(settings: Settings, name: str) -> list[str]:
+    return parse_lines(read_raw(settings, name))

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from rag.lexical import sentences
+
 _SELF = r"(?:my ?self|him ?self|her ?self|them ?selves|them ?self)"  # someone else at risk counts too
 _CRISIS = [
     r"\bsu+[ie]*c+[ie]*d(?:e|al|el|ality|es)?\b",          # suicide, suicidal, sucide, suicidel…
@@ -186,16 +188,11 @@ def _any(patterns: list[str], text: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
 
-def examples(text: str) -> list[str]:
-    """The example sentences of a prompts/*_examples.txt file."""
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-
-
 def message_windows(message: str) -> list[str]:
     """A message's sentences; a long run-on one in overlapping windows of WINDOW_WORDS words, so that
     one sentence about dying is not drowned by a paragraph about a 401(k) withdrawal."""
     windows = []
-    for sentence in re.split(r"(?<=[.!?])\s+|\n+", message):
+    for sentence in sentences(message):
         words = sentence.split()
         if len(words) <= WINDOW_WORDS + WINDOW_WORDS // 5:
             windows += [" ".join(words)] if words else []
