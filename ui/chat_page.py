@@ -23,9 +23,9 @@ def show_answer(answer, store, ledger, turn: int, question: str, settings) -> No
 
 def show_citations(answer, store, ledger, turn: int) -> None:
     for c in answer.citations:
-        # A rerun (after a toggle) must not fold the citation the reader is looking at.
-        opened = any(st.session_state.get(f"{kind}-{turn}-{c.n}") for kind in ("page", "context"))
-        with st.expander(citation_heading(c), expanded=opened):
+        # Keyed and tracked, so a citation the reader opened stays open when the page is redrawn
+        # (a toggle inside it, the next question); opening one redraws the page, which is cheap.
+        with st.expander(citation_heading(c), key=f"citation-{turn}-{c.n}", on_change="rerun"):
             st.markdown("> " + escape_markdown(c.snippet))
             where = f"page {c.page}" if c.page else "web page"
             st.caption(escape_markdown(f"{c.title} · {where} · {c.section or 'no section'} · {c.source}"))
@@ -96,6 +96,14 @@ def chat_page() -> None:
         if ledger.updated_at:
             st.caption(f"Policies last updated {ledger.updated_at[:10]} · {len(ledger.documents)} documents")
 
+    typed = st.chat_input("Ask about disability, leave, insurance, severance, performance plans…",
+                          key="question", max_chars=2000)
+    asked = typed or st.session_state.pop("pending_question", None)
+    if asked:
+        if messages and messages[-1]["role"] == "user":
+            messages.pop()  # a question whose run was stopped before its answer, replaced by this one
+        messages.append({"role": "user", "text": asked})
+
     for turn, message in enumerate(messages):
         with st.chat_message(message["role"]):
             if message["role"] == "user":
@@ -103,15 +111,15 @@ def chat_page() -> None:
             else:
                 show_answer(message["answer"], assistant.store, ledger, turn, messages[turn - 1]["text"], settings)
 
-    typed = st.chat_input("Ask about disability, leave, insurance, severance, performance plans…",
-                          key="question", max_chars=2000)
-    question = typed or st.session_state.pop("pending_question", None)
-    if not question:
-        return
+    # The last question has no answer yet: it was just asked, or a click stopped the run that was
+    # answering it (a run stops at any widget click, e.g. "Show the page" on an earlier answer).
+    if messages and messages[-1]["role"] == "user":
+        answer_last_question(messages, assistant, ledger, settings)
+
+
+def answer_last_question(messages: list[dict], assistant, ledger, settings) -> None:
+    question = messages[-1]["text"]
     history = [m["answer"].searched_for for m in messages if m["role"] == "assistant"]
-    messages.append({"role": "user", "text": question})
-    with st.chat_message("user"):
-        st.markdown(escape_markdown(question))
     with st.chat_message("assistant"):
         streamed: list[str] = []
         placeholder = st.empty()
@@ -125,16 +133,18 @@ def chat_page() -> None:
                 answer = assistant.ask(question, history, on_token=show_stream if settings.llm else None)
             placeholder.empty()  # replaced by the checked answer below
         except BenefitsQAError as err:
-            st.error(str(err))
             messages.pop()
+            st.error(str(err))
             return
+        # Kept before it is drawn: a click while it is being drawn stops this run, and the next
+        # run shows the answer from the conversation instead of asking again.
+        messages.append({"role": "assistant", "answer": answer})
         if answer.abstained:  # counted for the gap report by topic only: no text is kept
             from rag import feedback
             from rag.topics import topic_of
 
             feedback.record(settings, vote=None, topic=topic_of(question), sources=[], abstained=True)
-        show_answer(answer, assistant.store, ledger, len(messages), question, settings)
-    messages.append({"role": "assistant", "answer": answer})
+        show_answer(answer, assistant.store, ledger, len(messages) - 1, question, settings)
 
 
 chat_page()

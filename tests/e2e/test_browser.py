@@ -39,15 +39,62 @@ def server(tmp_path_factory):
     write_planted(corpus)
     index = root / "index"
     assert run_ingest([corpus], load_settings(index_dir=index)).ok
+    process, url = start_app(index, corpus)
+    yield {"url": url, "corpus": corpus, "index": index, "root": root}
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def start_app(index: Path, corpus: Path, extra_env: dict | None = None):
     port = free_port()
     env = {**os.environ, "BENEFITS_QA_INDEX": str(index), "BENEFITS_QA_CORPUS": str(corpus),
-           "BENEFITS_QA_ADMIN_TOKEN": TOKEN, "HF_HUB_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+           "BENEFITS_QA_ADMIN_TOKEN": TOKEN, "HF_HUB_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+           **(extra_env or {})}
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
                                 "--server.port", str(port), "--server.address", "127.0.0.1"],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     wait_until_up(url + "/_stcore/health", process, 60)
-    yield {"url": url, "corpus": corpus, "index": index, "root": root}
+    return process, url
+
+
+# The fault: answers take two seconds to find and each citation heading a second to draw, and each
+# drawing is logged, so a test can click while an answer is being found or drawn, and then check
+# that the click did stop that run.
+SLOW_DRAWING = """
+import json, os, time
+import rag.answer, rag.render
+
+_ask = rag.answer.Assistant.ask
+
+def slow_ask(self, *args, **kwargs):
+    time.sleep(2.0)
+    return _ask(self, *args, **kwargs)
+
+rag.answer.Assistant.ask = slow_ask
+
+_heading = rag.render.citation_heading
+
+def slow_heading(citation):
+    with open(os.environ["SLOW_DRAWING_LOG"], "a") as log:
+        log.write(json.dumps(citation.n) + "\\n")
+    time.sleep(1.0)
+    return _heading(citation)
+
+rag.render.citation_heading = slow_heading
+"""
+
+
+@pytest.fixture(scope="module")
+def slow_server(server, tmp_path_factory):
+    root = tmp_path_factory.mktemp("slow")
+    shutil.copytree(server["index"], root / "index")
+    (root / "inject").mkdir()
+    (root / "inject" / "sitecustomize.py").write_text(SLOW_DRAWING)
+    log = root / "drawn.jsonl"
+    process, url = start_app(root / "index", server["corpus"], {
+        "PYTHONPATH": os.pathsep.join([str(root / "inject"), str(ROOT)]), "SLOW_DRAWING_LOG": str(log)})
+    yield {"url": url, "log": log}
     process.terminate()
     process.wait(timeout=20)
 
@@ -96,11 +143,18 @@ def ask(page, question: str, answers_before: int = 0):
     deadline = time.time() + 120
     while time.time() < deadline:
         text = message.inner_text()
-        if ("[1]" in text or "don't cover" in text) and page.locator("[data-testid='stSpinner']").count() == 0:
+        # Drawn to the end: the feedback thumbs come last in every answer.
+        if (("[1]" in text or "don't cover" in text) and page.locator("[data-testid='stSpinner']").count() == 0
+                and message.locator("[data-testid='stFeedback']").count()):
             wait_idle(page)
             return message
         time.sleep(0.3)
     raise AssertionError(f"no answer appeared: {message.inner_text()!r}")
+
+
+def open_first_citation(page, answer) -> None:
+    answer.locator("[data-testid='stExpander'] summary").first.click()
+    wait_idle(page)  # opening a citation redraws the page: a click during that redraw can be lost
 
 
 def test_ask_cite_view_page_and_give_feedback(page, server):
@@ -109,7 +163,7 @@ def test_ask_cite_view_page_and_give_feedback(page, server):
     assert "[1]" in answer.inner_text()
     shot(page, "1-cited-answer")
 
-    answer.locator("[data-testid='stExpander'] summary").first.click()
+    open_first_citation(page, answer)
     answer.get_by_text("Show the page").first.click()
     wait_idle(page)
     image = answer.locator("[data-testid='stImage'] img").first
@@ -124,6 +178,56 @@ def test_ask_cite_view_page_and_give_feedback(page, server):
     with sqlite3.connect(server["index"] / "feedback.sqlite3") as db:
         rows = db.execute("SELECT vote, question FROM feedback").fetchall()
     assert (1, None) in rows  # a vote, and no question text without opt-in
+
+
+def test_a_click_while_an_answer_is_drawn_keeps_the_answer(browser, slow_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(slow_server["url"])
+        page.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=120_000)
+        page.fill("[data-testid='stChatInputTextArea']", "How long is the waiting period for short-term disability?")
+        page.keyboard.press("Enter")
+        answer = page.locator("[data-testid='stChatMessage']").nth(1)
+        # Opened as soon as the first citation is there, while the later ones are still being drawn.
+        answer.locator("[data-testid='stExpander'] summary").first.click(timeout=120_000)
+        answer.locator("[data-testid='stFeedback']").wait_for(timeout=60_000)  # drawn to the end
+        wait_idle(page)
+        answer.get_by_text("Show the page").first.click()
+        answer.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
+        wait_idle(page)
+        shot(page, "8-click-while-drawing")
+        assert "7 consecutive calendar days" in answer.inner_text()
+        assert page.locator("[data-testid='stChatMessage']").count() == 2  # one question, one answer
+        citations = answer.locator("[data-testid='stExpander']").count()
+        drawn = [int(line) for line in slow_server["log"].read_text().split()]
+        first_run = drawn[:drawn.index(1, 1)]  # until citation 1 is drawn again by the click's run
+        assert len(first_run) < citations, f"the click did not stop the drawing: {drawn}, {citations} citations"
+    finally:
+        context.close()
+
+
+def test_a_click_while_a_question_is_answered_still_answers_it(browser, slow_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(slow_server["url"])
+        page.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=120_000)
+        first = ask(page, "How long is the waiting period for short-term disability?")
+        open_first_citation(page, first)
+        page.fill("[data-testid='stChatInputTextArea']", "How many bereavement days do I get?")
+        page.keyboard.press("Enter")
+        page.locator("[data-testid='stSpinner']").wait_for(timeout=60_000)
+        first.get_by_text("Show the page").first.click()  # while the second answer is being found
+        first.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
+        second = page.locator("[data-testid='stChatMessage']").nth(3)
+        second.locator("[data-testid='stFeedback']").wait_for(timeout=120_000)
+        wait_idle(page)
+        shot(page, "9-click-while-answering")
+        assert page.locator("[data-testid='stChatMessage']").count() == 4
+        assert "bereavement" in second.inner_text().lower() and "[1]" in second.inner_text()
+    finally:
+        context.close()
 
 
 def test_maintainer_uploads_reingests_and_the_new_policy_answers(page, server, tmp_path):
@@ -151,7 +255,7 @@ def test_maintainer_uploads_reingests_and_the_new_policy_answers(page, server, t
 
 def test_planted_script_never_runs(page):
     answer = ask(page, PLANTED_QUESTION)
-    answer.locator("[data-testid='stExpander'] summary").first.click()
+    open_first_citation(page, answer)
     time.sleep(1)
     shot(page, "6-planted-document")
     assert "wellness bonus" in answer.inner_text()
