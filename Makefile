@@ -22,7 +22,7 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	@# Incremental: a first run builds the index, later runs take in changed files (no change: 0.1 s).
 	$(VENV)/bin/benefits-qa ingest corpus/ --index "$(INDEX)"
-	BENEFITS_QA_INDEX="$(INDEX)" $(VENV)/bin/streamlit run app.py --server.headless true --server.port 8501
+	BENEFITS_QA_INDEX="$(INDEX)" $(VENV)/bin/streamlit run app.py --server.headless true --server.port 8501 --server.fileWatcherType none
 
 test: $(VENV)/.installed browser
 	$(PY) -m pytest

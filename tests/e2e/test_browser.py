@@ -51,7 +51,8 @@ def start_app(index: Path, corpus: Path, extra_env: dict | None = None):
            "BENEFITS_QA_ADMIN_TOKEN": TOKEN, "HF_HUB_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
            **(extra_env or {})}
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-                                "--server.port", str(port), "--server.address", "127.0.0.1"],
+                                "--server.port", str(port), "--server.address", "127.0.0.1",
+                                "--server.fileWatcherType", "none"],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     wait_until_up(url + "/_stcore/health", process, 60)
