@@ -1,6 +1,7 @@
 """The employees' chat page: ask, read the cited answer, open the cited page, give feedback."""
 from __future__ import annotations
 
+import mimetypes
 import re
 
 import streamlit as st
@@ -42,7 +43,9 @@ def show_citations(answer, store, ledger, turn: int) -> None:
                     quoted = tuple(re.split(r"(?<=[.!?])\s+", c.snippet.rstrip("…")))
                     st.image(page_image(str(path), c.page, path.stat().st_mtime, quoted),
                              caption=f"{c.title}, page {c.page} (quoted text highlighted)")
-            st.download_button("Download the document", data=path.read_bytes(), file_name=path.name,
+            # Read only when clicked, and without a redraw: every answer on screen has these.
+            st.download_button("Download the document", data=path.read_bytes, file_name=path.name,
+                               mime=mimetypes.guess_type(path.name)[0], on_click="ignore",
                                key=f"download-{turn}-{c.n}")
 
 

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -110,16 +111,31 @@ def browser():
         chromium.close()
 
 
+@contextmanager
+def open_app(browser, url: str, **context_options):
+    """A fresh browser session (its own cookies: one employee) on the app, ready for a question."""
+    context = browser.new_context(**({"viewport": {"width": 1280, "height": 900}} | context_options))
+    try:
+        page = context.new_page()
+        page.dialogs = []
+        page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(url)
+        page.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=120_000)
+        yield page
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(server["url"])
-    page.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=120_000)
-    yield page
-    context.close()
+    with open_app(browser, server["url"]) as page:
+        yield page
+
+
+@pytest.fixture
+def slow_page(browser, slow_server):
+    with open_app(browser, slow_server["url"]) as page:
+        yield page
 
 
 def shot(page, name: str) -> None:
@@ -133,9 +149,13 @@ def wait_idle(page) -> None:
     page.wait_for_selector("[data-testid='stStatusWidget']", state="detached", timeout=120_000)
 
 
-def ask(page, question: str, answers_before: int = 0):
+def send(page, question: str) -> None:
     page.fill("[data-testid='stChatInputTextArea']", question)
     page.keyboard.press("Enter")
+
+
+def ask(page, question: str, answers_before: int = 0):
+    send(page, question)
     page.wait_for_function(
         f"document.querySelectorAll('[data-testid=\"stChatMessage\"]').length >= {2 * (answers_before + 1)}",
         timeout=120_000)
@@ -171,6 +191,10 @@ def test_ask_cite_view_page_and_give_feedback(page, server):
     image.wait_for(timeout=60_000)
     assert "quoted text highlighted" in answer.inner_text()
     shot(page, "2-page-viewer-highlight")
+    with page.expect_download(timeout=60_000) as download:
+        answer.get_by_text("Download the document").first.click()
+    cited = server["corpus"] / download.value.suggested_filename  # the file of the open citation, whole
+    assert cited.exists() and Path(download.value.path()).read_bytes() == cited.read_bytes()
 
     answer.locator("[data-testid='stFeedbackButton']").first.click()  # thumbs up
     answer.get_by_text("Send feedback").click()
@@ -181,54 +205,38 @@ def test_ask_cite_view_page_and_give_feedback(page, server):
     assert (1, None) in rows  # a vote, and no question text without opt-in
 
 
-def test_a_click_while_an_answer_is_drawn_keeps_the_answer(browser, slow_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    try:
-        page.goto(slow_server["url"])
-        page.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=120_000)
-        page.fill("[data-testid='stChatInputTextArea']", "How long is the waiting period for short-term disability?")
-        page.keyboard.press("Enter")
-        answer = page.locator("[data-testid='stChatMessage']").nth(1)
-        # Opened as soon as the first citation is there, while the later ones are still being drawn.
-        answer.locator("[data-testid='stExpander'] summary").first.click(timeout=120_000)
-        answer.locator("[data-testid='stFeedback']").wait_for(timeout=60_000)  # drawn to the end
-        wait_idle(page)
-        answer.get_by_text("Show the page").first.click()
-        answer.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
-        wait_idle(page)
-        shot(page, "8-click-while-drawing")
-        assert "7 consecutive calendar days" in answer.inner_text()
-        assert page.locator("[data-testid='stChatMessage']").count() == 2  # one question, one answer
-        citations = answer.locator("[data-testid='stExpander']").count()
-        drawn = [int(line) for line in slow_server["log"].read_text().split()]
-        first_run = drawn[:drawn.index(1, 1)]  # until citation 1 is drawn again by the click's run
-        assert len(first_run) < citations, f"the click did not stop the drawing: {drawn}, {citations} citations"
-    finally:
-        context.close()
+def test_a_click_while_an_answer_is_drawn_keeps_the_answer(slow_page, slow_server):
+    send(slow_page, "How long is the waiting period for short-term disability?")
+    answer = slow_page.locator("[data-testid='stChatMessage']").nth(1)
+    # Opened as soon as the first citation is there, while the later ones are still being drawn.
+    answer.locator("[data-testid='stExpander'] summary").first.click(timeout=120_000)
+    answer.locator("[data-testid='stFeedback']").wait_for(timeout=60_000)  # drawn to the end
+    wait_idle(slow_page)
+    answer.get_by_text("Show the page").first.click()
+    answer.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
+    wait_idle(slow_page)
+    shot(slow_page, "8-click-while-drawing")
+    assert "7 consecutive calendar days" in answer.inner_text()
+    assert slow_page.locator("[data-testid='stChatMessage']").count() == 2  # one question, one answer
+    citations = answer.locator("[data-testid='stExpander']").count()
+    drawn = [int(line) for line in slow_server["log"].read_text().split()]
+    first_run = drawn[:drawn.index(1, 1)]  # until citation 1 is drawn again by the click's run
+    assert len(first_run) < citations, f"the click did not stop the drawing: {drawn}, {citations} citations"
 
 
-def test_a_click_while_a_question_is_answered_still_answers_it(browser, slow_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    try:
-        page.goto(slow_server["url"])
-        page.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=120_000)
-        first = ask(page, "How long is the waiting period for short-term disability?")
-        open_first_citation(page, first)
-        page.fill("[data-testid='stChatInputTextArea']", "How many bereavement days do I get?")
-        page.keyboard.press("Enter")
-        page.locator("[data-testid='stSpinner']").wait_for(timeout=60_000)
-        first.get_by_text("Show the page").first.click()  # while the second answer is being found
-        first.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
-        second = page.locator("[data-testid='stChatMessage']").nth(3)
-        second.locator("[data-testid='stFeedback']").wait_for(timeout=120_000)
-        wait_idle(page)
-        shot(page, "9-click-while-answering")
-        assert page.locator("[data-testid='stChatMessage']").count() == 4
-        assert "bereavement" in second.inner_text().lower() and "[1]" in second.inner_text()
-    finally:
-        context.close()
+def test_a_click_while_a_question_is_answered_still_answers_it(slow_page):
+    first = ask(slow_page, "How long is the waiting period for short-term disability?")
+    open_first_citation(slow_page, first)
+    send(slow_page, "How many bereavement days do I get?")
+    slow_page.locator("[data-testid='stSpinner']").wait_for(timeout=60_000)
+    first.get_by_text("Show the page").first.click()  # while the second answer is being found
+    first.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
+    second = slow_page.locator("[data-testid='stChatMessage']").nth(3)
+    second.locator("[data-testid='stFeedback']").wait_for(timeout=120_000)
+    wait_idle(slow_page)
+    shot(slow_page, "9-click-while-answering")
+    assert slow_page.locator("[data-testid='stChatMessage']").count() == 4
+    assert "bereavement" in second.inner_text().lower() and "[1]" in second.inner_text()
 
 
 def test_maintainer_uploads_reingests_and_the_new_policy_answers(page, server, tmp_path):
@@ -268,28 +276,14 @@ def test_planted_script_never_runs(page):
 
 
 def test_two_people_never_see_each_other(browser, server):
-    first, second = browser.new_context(), browser.new_context()
-    try:
-        a, b = first.new_page(), second.new_page()
-        for p in (a, b):
-            p.goto(server["url"])
-            p.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=120_000)
+    with open_app(browser, server["url"]) as a, open_app(browser, server["url"]) as b:
         ask(a, "How many bereavement days do I get?")
         time.sleep(1)
         assert b.locator("[data-testid='stChatMessage']").count() == 0
-    finally:
-        first.close()
-        second.close()
 
 
 def test_phone_width_has_no_sideways_scroll(browser, server):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page = context.new_page()
-    try:
-        page.goto(server["url"])
-        page.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=120_000)
+    with open_app(browser, server["url"], viewport={"width": 390, "height": 844}, is_mobile=True) as page:
         ask(page, "Is there a waiting period before STD pays?")
         shot(page, "7-phone-width")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    finally:
-        context.close()
