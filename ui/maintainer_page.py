@@ -10,8 +10,32 @@ from rag.errors import BenefitsQAError
 from ui.shared import is_maintainer
 
 
+@st.fragment(run_every=1.0)
+def watch_ingest(index_dir) -> None:
+    """Redrawn each second while the run goes on; the whole page is redrawn once it ends."""
+    from ingest.background import latest_ingest
+
+    job = latest_ingest(index_dir)
+    if job.running:
+        st.progress(job.fraction, text=job.step)
+        st.caption("The ingest goes on if you leave this page; come back to see how it ended.")
+    else:
+        st.rerun()  # the whole page: the live documents below change
+
+
+def show_ingest_result(job) -> None:
+    if job.error:
+        st.error(job.error)
+        return
+    report = job.report.to_json()
+    counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items() if v)
+    (st.success if report["ok"] else st.warning)(f"{counts} in {report['seconds']} s")
+    st.dataframe([{k: f[k] for k in ("status", "source", "chunks", "reason", "hint")} for f in report["files"]],
+                 key="report-table", hide_index=True)
+
+
 def maintainer_page() -> None:
-    from ingest.pipeline import run_ingest
+    from ingest.background import latest_ingest, start_ingest
     from ingest.uploads import remove_document, save_upload
     from rag.index import IndexStore
 
@@ -43,23 +67,17 @@ def maintainer_page() -> None:
             st.error(str(err))
 
     st.subheader("Re-ingest")
-    if st.button("Re-ingest the corpus now", key="reingest", type="primary"):
-        bar = st.progress(0.0, text="Starting…")
-
-        def progress(done, total, what):
-            bar.progress(min(1.0, done / total) if total else 1.0, text=what)
-
+    job = latest_ingest(settings.index_dir)
+    if st.button("Re-ingest the corpus now", key="reingest", type="primary",
+                 disabled=job is not None and job.running):
         try:
-            report = run_ingest([corpus], settings, progress=progress)
-            st.session_state["last-report"] = report.to_json()
+            job = start_ingest([corpus], settings)
         except BenefitsQAError as err:
             st.error(str(err))
-    report = st.session_state.get("last-report")
-    if report:
-        counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items() if v)
-        (st.success if report["ok"] else st.warning)(f"{counts} in {report['seconds']} s")
-        st.dataframe([{k: f[k] for k in ("status", "source", "chunks", "reason", "hint")} for f in report["files"]],
-                     key="report-table", hide_index=True)
+    if job is not None and job.running:
+        watch_ingest(settings.index_dir)
+    elif job is not None:
+        show_ingest_result(job)
 
     st.subheader("Live documents")
     ledger = IndexStore(settings, create=True).ledger()

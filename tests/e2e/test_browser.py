@@ -251,6 +251,12 @@ def test_maintainer_uploads_reingests_and_the_new_policy_answers(page, server, t
     page.get_by_role("button", name="Add to the corpus").click()
     page.get_by_text("Saved Sabbatical-Policy.pdf").wait_for(timeout=60_000)
     page.get_by_role("button", name="Re-ingest the corpus now").click()
+    page.get_by_text("The ingest goes on if you leave this page").wait_for(timeout=60_000)
+    shot(page, "4-maintainer-reingest-running")
+    # Leave while it runs (a redraw of the page used to stop the ingest), then come back.
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Ask a question").click()
+    page.wait_for_selector("[data-testid='stChatInputTextArea']", timeout=60_000)
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Maintainers").click()
     page.get_by_text("added 1").wait_for(timeout=180_000)
     shot(page, "4-maintainer-reingest")
     assert (server["corpus"] / "Sabbatical-Policy.pdf").exists()
