@@ -8,7 +8,6 @@ process, and any page, in any browser session, can read how far it got and how i
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +18,6 @@ from rag.errors import BenefitsQAError
 
 @dataclass
 class IngestJob:
-    index_dir: Path
-    started_at: float = field(default_factory=time.time)
     done: int = 0
     total: int = 0
     step: str = "Starting…"
@@ -56,7 +53,7 @@ def start_ingest(targets: list[Path | str], settings: Settings) -> IngestJob:
         if current is not None and current.running:
             raise BenefitsQAError(f"An ingest into {settings.index_dir} is already running "
                                   f"({current.step}); wait for it to finish.")
-        job = _jobs[key] = IngestJob(key)
+        job = _jobs[key] = IngestJob()
     # A daemon: a server that stops mid-run loses only the run; the index keeps its old generation.
     threading.Thread(target=_run, args=(job, list(targets), settings), name="benefits-qa-ingest", daemon=True).start()
     return job

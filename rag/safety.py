@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rag.lexical import sentences
 
@@ -218,18 +219,17 @@ class MeaningCheck:
     def __init__(self, embedder, risk_examples: list[str], lookalike_examples: list[str], threshold: float):
         self.embedder, self.threshold = embedder, threshold
         self._risk, self._lookalike = risk_examples, lookalike_examples
-        self._vectors = None
 
+    @cached_property
     def vectors(self):
-        if self._vectors is None:  # embedded once per process, at the first message
-            self._vectors = (self.embedder.embed(self._risk),
-                             self.embedder.embed(self._lookalike) if self._lookalike else None)
-        return self._vectors
+        """The examples' vectors, embedded once per process, at the first message."""
+        return (self.embedder.embed(self._risk),
+                self.embedder.embed(self._lookalike) if self._lookalike else None)
 
     def flags(self, message: str) -> bool:
         if not self._risk:
             return False
-        risk, lookalike = self.vectors()
+        risk, lookalike = self.vectors
         windows = self.embedder.embed(message_windows(message))
         to_risk = (windows @ risk.T).max(axis=1)
         to_lookalike = (windows @ lookalike.T).max(axis=1) if lookalike is not None else to_risk - 1

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import mimetypes
-import re
 
 import streamlit as st
 
 from rag.config import load_settings
 from rag.errors import BenefitsQAError, IndexMissingError
+from rag.lexical import sentences
 from rag.prompts import read_raw, render
 from rag.render import answer_markdown, citation_heading, escape_markdown, passage_markdown
 from ui.shared import get_assistant, page_image, starters
@@ -30,17 +30,16 @@ def show_citations(answer, store, ledger, turn: int) -> None:
             st.markdown("> " + escape_markdown(c.snippet))
             where = f"page {c.page}" if c.page else "web page"
             st.caption(escape_markdown(f"{c.title} · {where} · {c.section or 'no section'} · {c.source}"))
+            quoted = tuple(sentences(c.snippet.rstrip("…")))  # to mark within the passage or page
             if not c.page:  # a web page: the quoted sentences shown within their whole answer
-                quoted = set(re.split(r"(?<=[.!?])\s+", c.snippet.rstrip("…")))
                 passage = store.section_sentences(c.source, c.section)
                 if passage and st.toggle("Show in context", key=f"context-{turn}-{c.n}"):
-                    st.markdown(passage_markdown(passage, quoted))
+                    st.markdown(passage_markdown(passage, set(quoted)))
             path = ledger.path_of(c.source)
             if path is None:
                 continue
             if c.page and path.suffix.lower() == ".pdf":
                 if st.toggle("Show the page", key=f"page-{turn}-{c.n}"):
-                    quoted = tuple(re.split(r"(?<=[.!?])\s+", c.snippet.rstrip("…")))
                     st.image(page_image(str(path), c.page, path.stat().st_mtime, quoted),
                              caption=f"{c.title}, page {c.page} (quoted text highlighted)")
             # Read only when clicked, and without a redraw: every answer on screen has these.
