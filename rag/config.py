@@ -13,6 +13,14 @@ from typing import Mapping
 from rag.errors import ConfigError
 
 PREFIX = "BENEFITS_QA_"
+
+# Cost limits on what one message can make the assistant do (rag/parts.py, rag/conversation.py).
+# Each part of a question is a full search (~15 ms); real questions have two or three parts, so
+# more than this is a pasted list, and searching each item would let one message cost seconds.
+MAX_QUESTION_PARTS = 4
+# A follow-up is searched together with the question it follows, which may itself be a follow-up.
+# The model reads only 256 word pieces (~1,000 characters), so a longer chain adds cost, not context.
+MAX_SEARCHED_CHARS = 1000
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Nothing may be fetched from a model hub at run time, and nothing reported home.
@@ -72,6 +80,16 @@ class Settings:
     max_file_mb: float = 50.0
     # Seconds to wait for an intranet page before reporting it as failed.
     fetch_timeout: float = 15.0
+    # URL sources: a fetch (and each redirect) may reach only these host names (comma-separated,
+    # ".example.com" for a domain and its sub-domains); empty: any host. Loopback, private,
+    # link-local and other non-public addresses are refused unless inside one of the networks
+    # (CIDR, comma-separated) in fetch_allowed_networks, e.g. "10.0.0.0/8" for an intranet:
+    # otherwise a page could redirect ingest to an internal service and have its text quoted.
+    fetch_allowed_hosts: str = ""
+    fetch_allowed_networks: str = ""
+    # Cited pages are drawn within this many pixels (about 32 MB of RGBA): a PDF page may declare
+    # 200 inches square, which at the normal scale is a 5 GB bitmap.
+    page_max_pixels: int = 8_000_000
     # The employer's names, comma-separated: ignored when judging whether the documents cover a question.
     employer_names: str = "Larkspur, Larkspur Analytics"
     # Optional generated answers: "" (extractive, the default), "openai" (an OpenAI-compatible
@@ -85,6 +103,13 @@ class Settings:
     llm_timeout: float = 120.0
     # Token that unlocks the maintainers' page in the app; empty: the page does not exist.
     admin_token: str = ""
+    # A maintainer sign-in lasts this long, then the token is asked again (ui/auth.py).
+    admin_session_minutes: float = 60.0
+    # Wrong tokens allowed per source (IP address) and in all, within admin_lockout_minutes,
+    # before sign-in is refused for a while: guessing a token must not be fast.
+    admin_guesses_per_source: int = 5
+    admin_guesses_total: int = 20
+    admin_lockout_minutes: float = 15.0
     hr_contact: str = "the HR Service Center (hr@larkspur.example, 1-800-555-0142)"
     eap_line: str = "BrightPath EAP, 24/7: 1-800-555-0199"
 
@@ -120,8 +145,15 @@ _ENV_FIELDS = {
     "CRISIS_SIMILARITY": ("crisis_similarity", float),
     "MAX_FILE_MB": ("max_file_mb", float),
     "FETCH_TIMEOUT": ("fetch_timeout", float),
+    "FETCH_ALLOWED_HOSTS": ("fetch_allowed_hosts", str),
+    "FETCH_ALLOWED_NETWORKS": ("fetch_allowed_networks", str),
+    "PAGE_MAX_PIXELS": ("page_max_pixels", int),
     "EMPLOYER_NAMES": ("employer_names", str),
     "ADMIN_TOKEN": ("admin_token", str),
+    "ADMIN_SESSION_MINUTES": ("admin_session_minutes", float),
+    "ADMIN_GUESSES_PER_SOURCE": ("admin_guesses_per_source", int),
+    "ADMIN_GUESSES_TOTAL": ("admin_guesses_total", int),
+    "ADMIN_LOCKOUT_MINUTES": ("admin_lockout_minutes", float),
     "LLM": ("llm", str),
     "LLM_URL": ("llm_url", str),
     "LLM_MODEL": ("llm_model", str),

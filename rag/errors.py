@@ -22,3 +22,19 @@ class ParseError(BenefitsQAError):
 
     def __reduce__(self):  # crosses from the worker processes that parse files
         return (ParseError, (self.source, self.reason, self.hint))
+
+
+class PageGoneError(BenefitsQAError):
+    """A cited page is no longer in its document: the document changed since the answer."""
+
+
+class PageTooLargeError(BenefitsQAError):
+    """A cited page is too large to draw within the pixel budget."""
+
+
+class UploadExistsError(BenefitsQAError):
+    """An upload would replace a document of the same name without the maintainer saying so."""
+
+
+class FetchRefused(BenefitsQAError):
+    """A URL (or a redirect) the URL policy does not allow: scheme, host or address."""

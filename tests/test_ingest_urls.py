@@ -1,4 +1,8 @@
-"""Intranet pages by URL: fetched from an HTTP server on loopback that the test starts."""
+"""Intranet pages by URL: fetched from an HTTP server on loopback that the test starts.
+
+Loopback is refused by the URL policy unless allowed, so these tests allow 127.0.0.1 explicitly
+(BENEFITS_QA_FETCH_ALLOWED_NETWORKS), as an intranet deployment allows its own networks."""
+import ipaddress
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,6 +42,21 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(3)
             self.send_response(200)
             self.end_headers()
+        elif self.path == "/trickle":  # one byte at a time, each within the per-read timeout
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            try:
+                for _ in range(40):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except OSError:  # the client gave up: the point of the test
+                pass
+        elif self.path.startswith("/redirect-to?"):
+            self.send_response(302)
+            self.send_header("Location", self.path.split("?", 1)[1])
+            self.end_headers()
         elif self.path == "/huge":
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
@@ -49,6 +68,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):  # keep test output quiet
         pass
+
+
+@pytest.fixture(autouse=True)
+def allow_loopback(monkeypatch):
+    monkeypatch.setenv("BENEFITS_QA_FETCH_ALLOWED_NETWORKS", "127.0.0.1/32")
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +98,7 @@ def test_urls_ingest_and_report_each_failure(server):
     assert got[f"{server}/moved"][0] == "added"
     assert next(f for f in report.files if f.source == f"{server}/moved").note.endswith("/faq.html")
     assert got[f"{server}/missing"] == ("failed", "HTTP 404 Not Found")
-    assert "no answer within 1 s" in got[f"{server}/slow"][1]
+    assert "within 1 s" in got[f"{server}/slow"][1]
     assert "over the 1 MB limit" in got[f"{server}/huge"][1]
     assert "redirects" in got[f"{server}/loop"][1]
     store = IndexStore(settings)
@@ -116,3 +140,83 @@ def test_unreachable_page_keeps_its_last_good_copy(server, tmp_path):
                                 "<p>Employees receive 5 paid days of bereavement leave.</p></body></html>")
     assert statuses(report)[f"{server}/leave.html"] == ("failed", "HTTP 404 Not Found")
     assert any("5 paid days" in c.text for c in IndexStore(settings).live_chunks())
+
+
+# --- issue #20, point 4: the whole fetch has a deadline, and a URL policy ---
+
+SECRET = "<html><body><h2>Internal admin</h2><p>The payroll database password is hunter2.</p></body></html>"
+
+
+class InternalHandler(BaseHTTPRequestHandler):
+    """An internal service on another loopback address, which a page must not reach by redirect."""
+    def do_GET(self):
+        body = SECRET.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def internal():
+    httpd = ThreadingHTTPServer(("127.0.0.2", 0), InternalHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.2:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def test_a_trickling_server_is_cut_off_at_the_whole_fetch_deadline(server):
+    started = time.monotonic()
+    report = run_ingest([f"{server}/trickle"], load_settings(fetch_timeout=1.0))
+    status, reason = statuses(report)[f"{server}/trickle"]
+    assert status == "failed" and "no complete answer within 1 s" in reason
+    assert time.monotonic() - started < 10  # the trickle lasts 12 s; the deadline is 1 s
+
+
+def test_a_redirect_to_another_internal_address_is_refused(server, internal):
+    report = run_ingest([f"{server}/redirect-to?{internal}/admin"], load_settings())
+    status, reason = statuses(report)[f"{server}/redirect-to?{internal}/admin"]
+    assert status == "failed" and "127.0.0.2" in reason and "loopback, private" in reason
+    assert "hunter2" not in " ".join(c.text for c in IndexStore(load_settings(), create=True).live_chunks())
+
+
+def test_loopback_is_refused_unless_allowed(server, monkeypatch):
+    monkeypatch.delenv("BENEFITS_QA_FETCH_ALLOWED_NETWORKS")
+    status, reason = statuses(run_ingest([f"{server}/faq.html"], load_settings()))[f"{server}/faq.html"]
+    assert status == "failed" and "BENEFITS_QA_FETCH_ALLOWED_NETWORKS" in reason
+
+
+@pytest.mark.parametrize("target,scheme", [("ftp://127.0.0.1/faq.html", "ftp"), ("file:///etc/passwd", "file")])
+def test_a_redirect_to_another_scheme_is_refused_with_its_reason(server, target, scheme):
+    url = f"{server}/redirect-to?{target}"
+    status, reason = statuses(run_ingest([url], load_settings()))[url]
+    assert status == "failed" and f"{scheme} scheme" in reason and "redirects" not in reason
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "::1",
+                                     "::ffff:127.0.0.1", "fe80::1", "100.64.0.1", "0.0.0.0"])
+def test_non_public_addresses_are_refused(address):
+    from ingest.fetch import UrlPolicy
+    from rag.errors import FetchRefused
+
+    with pytest.raises(FetchRefused, match="loopback, private"):
+        UrlPolicy().check_address("intranet", address)
+    everywhere = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+    UrlPolicy(networks=everywhere).check_address("intranet", address)  # allowed explicitly
+    UrlPolicy().check_address("public", "93.184.215.14")
+
+
+def test_allowed_hosts_and_schemes():
+    from ingest.fetch import UrlPolicy
+    from rag.errors import FetchRefused
+
+    policy = UrlPolicy(hosts=(".example.com", "wiki.internal"))
+    assert policy.check_url("https://hr.example.com/faq") == ("hr.example.com", 443)
+    assert policy.check_url("http://wiki.internal:8080/x") == ("wiki.internal", 8080)
+    for refused in ("https://example.com.evil.net/", "https://wiki.internal.evil/", "gopher://wiki.internal/"):
+        with pytest.raises(FetchRefused):
+            policy.check_url(refused)
