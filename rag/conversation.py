@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from rag.config import MAX_SEARCHED_CHARS
 from rag.topics import topic_of
 
 _OPENERS = re.compile(r"^\s*(and|but|or|also|so|then|what about|how about|what if|same for|and if|"
@@ -27,8 +28,17 @@ def is_follow_up(message: str) -> bool:
     return len(words) <= _SHORT and topic_of(message) == "other"
 
 
-def condense(message: str, history: list[str]) -> str:
-    """The question to retrieve with. `history` holds the earlier (condensed) questions, oldest first."""
-    if history and is_follow_up(message):
-        return f"{history[-1]} {message.strip()}"
-    return message
+def condense(message: str, history: list[str], limit: int = MAX_SEARCHED_CHARS) -> str:
+    """The question to retrieve with. `history` holds the earlier (condensed) questions, oldest first.
+    A chain of follow-ups is kept within `limit` characters: its start (the question that named
+    the topic) and the newest message are kept, the follow-ups between them dropped."""
+    if not (history and is_follow_up(message)):
+        return message
+    message = message.strip()
+    room = limit - len(message) - 1
+    if room <= 0:
+        return message  # a long message carries its own context
+    context = history[-1]
+    if len(context) > room:
+        context = context[:room].rsplit(" ", 1)[0]  # at a word boundary
+    return f"{context} {message}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from rag.config import MAX_QUESTION_PARTS
 from rag.lexical import sentences
 
 _ASKS = r"(?:how|when|what|whats|who|where|which|why|can|could|do|does|did|is|are|will|would|should|must|may|am)"
@@ -14,9 +15,10 @@ _CONDITION = re.compile(r"^((?:if|when|once|after|before|while|since|as)\b[^,?]{
 MIN_PART_WORDS = 4
 
 
-def question_parts(question: str) -> list[str]:
+def question_parts(question: str, limit: int = MAX_QUESTION_PARTS) -> list[str]:
     """The separate questions in a message, each with the message's statements ("My father just
-    died.") and shared condition in front; [] when there is only one question."""
+    died.") and shared condition in front; [] when there is only one question. At most `limit`
+    parts, the first ones: each is a search of its own (rag/config.py says why)."""
     split = sentences(question)
     context = " ".join(s for s in split if not s.endswith("?"))
     parts = []
@@ -27,7 +29,7 @@ def question_parts(question: str) -> list[str]:
             if i and condition and not piece.lower().startswith(condition.group(1).lower()):
                 piece = f"{condition.group(1)}, {piece}"
             parts.append(piece)
-    parts = [p for p in parts if len(p.split()) >= MIN_PART_WORDS]
+    parts = [p for p in parts if len(p.split()) >= MIN_PART_WORDS][:limit]
     if len(parts) < 2:
         return []
     return [f"{context} {p}" if context else p for p in parts]

@@ -30,3 +30,16 @@ def test_follow_up_retrieves_with_context(assistant):
     answer = assistant.ask("and for part-time staff?", [first.searched_for])
     assert answer.searched_for.startswith(PREVIOUS)
     assert "13 weeks" in answer.text
+
+
+def test_a_long_chain_of_follow_ups_stays_within_the_limit():
+    """Issue #20, point 9: 25 follow-ups made a 46,000-character search."""
+    from rag.config import MAX_SEARCHED_CHARS
+
+    history = ["How long is the waiting period for short-term disability?"]
+    for turn in range(40):
+        history.append(condense(f"and what about part-time staff in office number {turn}?", history))
+    last = history[-1]
+    assert len(last) <= MAX_SEARCHED_CHARS
+    assert last.startswith("How long is the waiting period")  # the topic is kept
+    assert last.endswith("office number 39?")  # and the newest message

@@ -52,3 +52,13 @@ def test_sentence_vectors_are_reused_and_equal_to_fresh_ones(assistant):
     assert calls == []  # nothing embedded twice
     assert np.array_equal(again[0], first[1]) and np.array_equal(again[2], first[0])
     assert np.allclose(first, original(texts), atol=1e-6)
+
+
+def test_a_message_of_many_questions_is_searched_in_a_few_parts():
+    """Issue #20, point 9: 105 questions in one message made 105 searches."""
+    from rag.config import MAX_QUESTION_PARTS
+
+    message = " ".join(f"How many days of leave do employees get in year {n}?" for n in range(105))
+    parts = question_parts(message)
+    assert 2 <= len(parts) <= MAX_QUESTION_PARTS
+    assert parts[0].endswith("in year 0?")  # the first ones, in order
