@@ -158,7 +158,7 @@ def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestRe
                         or any(r.status == RENAMED for r in report.files)):
         generation = store.new_generation(Ledger() if model_changed else old)
     leftovers = store.leftovers(old, exclude=generation.name) if generation is not None else []
-    live.update(_build(to_build, settings, generation, progress, report, leftovers))
+    live.update(_build(to_build, settings, generation, progress, report, store, leftovers))
     for failed in (r for r in report.files if r.status == FAILED):
         if failed.source in old.documents and not model_changed:
             live[failed.source] = old.documents[failed.source]  # a bad new copy never erases the good old one
@@ -237,7 +237,7 @@ def _read_all(files: list[SourceFile], settings: Settings, warm_up: Callable[[],
         yield from zip(files, results)
 
 
-def _build(to_build, settings, generation, progress, report, leftovers=()) -> dict[str, LedgerEntry]:
+def _build(to_build, settings, generation, progress, report, store, leftovers=()) -> dict[str, LedgerEntry]:
     """Parse and chunk the new and changed files, then embed all their chunks in large batches
     into the new generation (None: dry run). Chunks that an interrupted earlier run already
     embedded (in a leftover generation) are copied, not embedded again. Returns ledger entries."""
@@ -279,16 +279,14 @@ def _build(to_build, settings, generation, progress, report, leftovers=()) -> di
         built_hashes[f.sha256] = entries[f.source]
         report.files.append(FileReport(f.source, status, len(chunks), note=f.note))
     vectors_of = model_id(settings)  # recorded on every vector this run stores
-    if generation is not None and pending:
-        for leftover in leftovers:
-            vectors = leftover.reusable_vectors(pending, vectors_of)
-            if vectors:
-                reused = [c for c in pending if c.id in vectors]
-                for first in range(0, len(reused), 1000):
-                    batch = reused[first:first + 1000]
-                    generation.add_chunks(batch, [vectors[c.id] for c in batch], vectors_of)
-                pending = [c for c in pending if c.id not in vectors]
-                report.reused_chunks += len(reused)
+    if generation is not None and pending and leftovers:
+        vectors = store.reusable_vectors(leftovers, pending, vectors_of)
+        reused = [c for c in pending if c.id in vectors]
+        for first in range(0, len(reused), 1000):
+            batch = reused[first:first + 1000]
+            generation.add_chunks(batch, [vectors[c.id] for c in batch], vectors_of)
+        pending = [c for c in pending if c.id not in vectors]
+        report.reused_chunks += len(reused)
     if generation is not None and pending:
         # Batches across documents keep the model busy, and texts of similar length batched
         # together need little padding; each batch is stored as soon as it is done.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 import threading
 import time
@@ -36,9 +37,13 @@ STORE_PREFIX = "chroma-"
 KEEP_PREVIOUS = 2
 _LOCK_FILE = ".ingest.lock"
 _COMMITTED = ".committed"
+# A generation is built under this prefix and renamed to `chroma-<time>` only once whole: a run
+# killed while copying leaves a half-copied store that no name ever points to, and the next
+# writer deletes it (a half-copied chroma.sqlite3 is a malformed database).
+PARTIAL_PREFIX = ".partial-"
 LEDGER_MAX_AGE = 2.0  # seconds a server-mode reader may answer from the previous generation
 _PAGE = 5000  # records per Chroma get: SQLite allows 32,766 variables per query
-_LEXICAL_DIR = "lexical"  # saved BM25 indexes, one per store generation  # marks a store folder that some ledger has pointed to
+_LEXICAL_DIR = "lexical"  # saved BM25 indexes, one per store generation
 
 
 def _metadata(chunk: Chunk) -> dict:
@@ -202,11 +207,18 @@ class LocalHost:
         return ChromaStore(name, open_collection)
 
     def create_store(self, name: str, copy_of: str) -> ChromaStore:
+        partial = self.dir / f"{PARTIAL_PREFIX}{name}"
         if copy_of and (self.dir / copy_of).exists():
-            shutil.copytree(self.dir / copy_of, self.dir / name, ignore=shutil.ignore_patterns(_COMMITTED))
+            shutil.copytree(self.dir / copy_of, partial, ignore=shutil.ignore_patterns(_COMMITTED))
         else:
-            (self.dir / name).mkdir(parents=True)
+            partial.mkdir(parents=True)
+        os.rename(partial, self.dir / name)  # the name appears only for a whole copy
         return self.open_store(name)
+
+    def discard_partial(self) -> None:
+        """Delete what runs killed while copying left (only a writer holding the lock calls this)."""
+        for folder in self.dir.glob(f"{PARTIAL_PREFIX}*"):
+            shutil.rmtree(folder, ignore_errors=True)
 
     def store_names(self) -> list[str]:
         return [p.name for p in self.dir.glob(f"{STORE_PREFIX}*") if p.is_dir()]
@@ -280,16 +292,30 @@ class ServerHost:
             self._collection_name(name), metadata={"hnsw:space": "cosine"}, embedding_function=None))
 
     def create_store(self, name: str, copy_of: str) -> ChromaStore:
-        store = self.open_store(name)
+        partial = self.client.get_or_create_collection(f"{self.prefix}-{PARTIAL_PREFIX.strip('.')}{name}",
+                                                       metadata={"hnsw:space": "cosine"}, embedding_function=None)
         if copy_of:
             source = self.open_store(copy_of).collection
             page = 1000
             for offset in range(0, source.count(), page):
                 rows = source.get(limit=page, offset=offset, include=["embeddings", "documents", "metadatas"])
                 if rows["ids"]:
-                    store.collection.add(ids=rows["ids"], embeddings=rows["embeddings"],
-                                         documents=rows["documents"], metadatas=rows["metadatas"])
-        return store
+                    partial.add(ids=rows["ids"], embeddings=rows["embeddings"],
+                                documents=rows["documents"], metadatas=rows["metadatas"])
+        partial.modify(name=self._collection_name(name))  # the name appears only for a whole copy
+        return self.open_store(name)
+
+    def discard_partial(self) -> None:
+        """Delete copies that killed runs left half done (one ingest at a time per server: README)."""
+        from chromadb.errors import NotFoundError
+
+        head = f"{self.prefix}-{PARTIAL_PREFIX.strip('.')}"
+        for collection in self.client.list_collections():
+            if collection.name.startswith(head):
+                try:
+                    self.client.delete_collection(collection.name)
+                except NotFoundError:  # another process collected it
+                    pass
 
     def store_names(self) -> list[str]:
         head = f"{self.prefix}-{STORE_PREFIX}"
@@ -304,9 +330,11 @@ class ServerHost:
         self._put_record("committed", json.dumps(sorted((self.committed() & live) | {name})))
 
     def delete_store(self, name: str) -> None:
+        from chromadb.errors import NotFoundError
+
         try:
             self.client.delete_collection(self._collection_name(name))
-        except Exception:  # already gone: another process collected it
+        except NotFoundError:  # already gone: another process collected it
             pass
 
 
@@ -413,16 +441,43 @@ class IndexStore:
                 raise BenefitsQAError(f"Another ingest is updating {self.dir}; wait for it to finish.") from None
             yield
 
-    def leftovers(self, ledger: Ledger, exclude: str) -> list[ChromaStore]:
-        """Generations that runs newer than the live one wrote but never committed (interrupted or
-        failed): their vectors can save an expensive re-embedding."""
+    def _uncommitted(self, ledger: Ledger) -> list[str]:
+        """Generations newer than the live one that no commit made live, newest first."""
         committed = self.host.committed()
         live_ns = _created_ns(ledger.store) if ledger.store else 0
-        return [self.host.open_store(n) for n in sorted(self.host.store_names(), key=_created_ns, reverse=True)
-                if n != exclude and n not in committed and _created_ns(n) > live_ns]
+        return [n for n in sorted(self.host.store_names(), key=_created_ns, reverse=True)
+                if n not in committed and _created_ns(n) > live_ns]
+
+    def leftovers(self, ledger: Ledger, exclude: str) -> list[ChromaStore]:
+        """Generations that runs newer than the live one wrote but never committed (interrupted or
+        failed): their vectors can save an expensive re-embedding. Never read by answers."""
+        return [self.host.open_store(n) for n in self._uncommitted(ledger) if n != exclude]
+
+    def reusable_vectors(self, leftovers: list[ChromaStore], chunks: list[Chunk],
+                         embed_model: str) -> dict[str, list[float]]:
+        """Vectors of these chunks found in leftover generations. A leftover that cannot be read
+        (damaged by a crash, say) is deleted: it can only save time, never block a run."""
+        from chromadb.errors import ChromaError
+
+        found: dict[str, list[float]] = {}
+        for leftover in leftovers:
+            wanted = [c for c in chunks if c.id not in found]
+            if not wanted:
+                break
+            try:
+                found.update(leftover.reusable_vectors(wanted, embed_model))
+            except ChromaError:
+                self.host.delete_store(leftover.name)
+        return found
 
     def new_generation(self, base: Ledger) -> ChromaStore:
-        """A writable copy of the live store under a fresh name (no reader opens it before commit)."""
+        """A writable copy of the live store under a fresh name (no reader opens it before commit).
+        First, what killed or failed runs left: half-made copies go, and of the whole generations
+        no commit made live only the newest stays (its vectors may be reused), so repeated failed
+        runs do not fill the disk."""
+        self.host.discard_partial()
+        for name in self._uncommitted(base)[1:]:
+            self.host.delete_store(name)
         return self.host.create_store(f"{STORE_PREFIX}{time.time_ns()}", copy_of=base.store)  # names sort by age
 
     def commit(self, ledger: Ledger, base: Ledger | None = None) -> None:
