@@ -128,6 +128,7 @@ def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestRe
                                       settings, report)
         files, origins = files + more, origins | more_origins | gone
     failed_fetches = {r.source for r in report.files}
+    origins |= _moved_origins(old, files, origins)
 
     # Plan: what is unchanged, renamed, to (re)build, removed. Hashing only: no model is loaded.
     live: dict[str, LedgerEntry] = {src: e for src, e in old.documents.items() if e.origin not in origins}
@@ -178,6 +179,18 @@ def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestRe
     report.files.sort(key=lambda r: (r.status != FAILED, r.source))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _moved_origins(old: Ledger, files: list[SourceFile], origins: set[str]) -> set[str]:
+    """Folders (or files, or sources files) of earlier runs that are gone from disk while this run
+    found their documents elsewhere: the corpus moved. This run then speaks for them too, so a
+    document deleted while it moved is removed, not kept forever under the old path."""
+    names, hashes = {f.source for f in files}, {f.sha256 for f in files}
+    gone = {e.origin for e in old.documents.values()
+            if e.origin and e.origin not in origins and not is_url(e.origin)
+            and not Path(e.origin.removeprefix("sources:")).exists()}
+    return {origin for origin in gone
+            if any(e.source in names or e.doc_hash in hashes for e in old.documents.values() if e.origin == origin)}
 
 
 def _entry_for(entry: LedgerEntry, f: SourceFile) -> LedgerEntry:

@@ -116,3 +116,35 @@ def test_a_run_killed_while_copying_the_store_does_not_jam_later_runs(store_mode
     # Nothing half-made is left: only committed generations (live + previous) remain.
     names = stored_generations(settings)
     assert all("partial" not in n for n in names) and len(names) <= 2, names
+
+
+def test_a_document_deleted_while_the_corpus_moved_is_removed(tmp_path):
+    old_home = tmp_path / "old" / "policies"
+    old_home.mkdir(parents=True)
+    for name in ("short-term-disability-plan.pdf", "severance-pay-plan.pdf", "faq-leave-and-time-off.html"):
+        shutil.copy(CORPUS / name, old_home / name)
+    settings = load_settings(index_dir=tmp_path / "index")
+    assert run_ingest([old_home], settings).ok
+
+    new_home = tmp_path / "new" / "policies"
+    new_home.parent.mkdir()
+    old_home.rename(new_home)  # the corpus moves ...
+    (new_home / "severance-pay-plan.pdf").unlink()  # ... and the severance plan is withdrawn
+    report = run_ingest([new_home], settings)
+
+    assert {f.source: f.status for f in report.files} == {
+        "short-term-disability-plan.pdf": "unchanged", "faq-leave-and-time-off.html": "unchanged",
+        "severance-pay-plan.pdf": "removed"}
+    assert report.live_documents == 2
+    store = IndexStore(settings)
+    ledger = store.ledger()
+    assert "severance-pay-plan.pdf" not in ledger.documents
+    assert "severance-pay-plan.pdf" not in {c.source for c in store.live_chunks()}  # never cited again
+    assert ledger.path_of("short-term-disability-plan.pdf") == new_home / "short-term-disability-plan.pdf"
+    # A folder of its own that still exists is left alone (several folders may feed one index).
+    other = tmp_path / "other"
+    other.mkdir()
+    shutil.copy(CORPUS / "severance-pay-plan.pdf", other)
+    run_ingest([other], settings)
+    assert {f.source: f.status for f in run_ingest([new_home], settings).files}["short-term-disability-plan.pdf"] == "unchanged"
+    assert "severance-pay-plan.pdf" in snapshot(settings)[0].documents
