@@ -7,11 +7,19 @@ from __future__ import annotations
 import streamlit as st
 
 from rag.config import load_settings
-from ui.shared import is_maintainer
+from rag.prompts import read_raw
+from ui.shared import is_maintainer, log_unexpected
 
 st.set_page_config(page_title="Benefits Q&A", page_icon="📘", layout="centered")
 
+settings = load_settings()
 pages = [st.Page("ui/chat_page.py", title="Ask a question", icon=":material/chat:", default=True)]
-if is_maintainer(load_settings()):
+if is_maintainer(settings):
     pages.append(st.Page("ui/maintainer_page.py", title="Maintainers", icon=":material/build:"))
-st.navigation(pages).run()
+try:
+    st.navigation(pages).run()
+except Exception as err:  # the edge: an unexpected error gets a readable message, and its traceback
+    # goes to the log, not to the screen (client.showErrorDetails = "none" covers the rest).
+    # Streamlit's own stop and rerun signals are BaseExceptions and pass through.
+    log_unexpected(err)
+    st.error(read_raw(settings, "app_error.md"))

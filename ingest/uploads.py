@@ -6,10 +6,11 @@ import os
 import re
 import tempfile
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.parse import SUPPORTED
-from rag.errors import BenefitsQAError
+from rag.errors import BenefitsQAError, UploadExistsError
 
 # What a real file of each type starts with: an upload named .pdf must be a PDF.
 _MAGIC = {"pdf": (b"%PDF-",)}
@@ -26,8 +27,16 @@ def safe_name(name: str) -> str:
     return f"{stem}.{suffix}" if suffix else stem
 
 
-def save_upload(corpus_dir: Path, name: str, data: bytes, max_bytes: int) -> Path:
-    """Write an uploaded document into the corpus folder (atomically) and return its path."""
+@dataclass(frozen=True)
+class SavedUpload:
+    path: Path
+    replaced: bool  # a document of the same (cleaned) name was there and is now this one
+
+
+def save_upload(corpus_dir: Path, name: str, data: bytes, max_bytes: int, replace: bool = False) -> SavedUpload:
+    """Write an uploaded document into the corpus folder (atomically). A document of the same
+    cleaned name is replaced only when `replace` is given: two different uploads ("Leave Policy.pdf",
+    "leave_policy.pdf"?) may clean to one name, and a silent overwrite loses a document."""
     clean = safe_name(name)
     kind = SUPPORTED.get(Path(clean).suffix)
     if kind is None:
@@ -42,12 +51,16 @@ def save_upload(corpus_dir: Path, name: str, data: bytes, max_bytes: int) -> Pat
     target = (corpus / clean).resolve()
     if target.parent != corpus:
         raise BenefitsQAError(f"'{name}' would be written outside the corpus folder.")
+    existed = target.exists()
+    if existed and not replace:
+        raise UploadExistsError(f"'{name}' would replace {clean}, which is already in the corpus. "
+                                f"Tick 'Replace documents of the same name' to replace it, or rename the file.")
     corpus.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=corpus, prefix=".upload-")
     with os.fdopen(fd, "wb") as out:
         out.write(data)
     os.replace(tmp, target)
-    return target
+    return SavedUpload(target, existed)
 
 
 def remove_document(corpus_dir: Path, source: str) -> Path:

@@ -9,10 +9,14 @@ back to pdfium's text rectangles (one per line). A highlight that cannot be foun
 from __future__ import annotations
 
 import io
+import math
 import unicodedata
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from rag.config import Settings
+from rag.errors import PageGoneError, PageTooLargeError
 
 # 1.5 × 72 dpi = 108 dpi: legible on a laptop screen, about 150 KB per page.
 RENDER_SCALE = 1.5
@@ -21,16 +25,37 @@ OUTLINE = (200, 150, 0, 200)
 # If the whole sentence does not match (e.g. a table cell in the middle), highlight from its
 # opening letters to its closing letters, provided they are close together on the page.
 HEAD, TAIL = 50, 30
+# The bitmap never exceeds Settings.page_max_pixels: a larger page is drawn at a smaller scale, and
+# one that would fall below this scale (text unreadable, or an absurd page) is not drawn at all.
+MIN_SCALE = 0.05
+DEFAULT_MAX_PIXELS = Settings.page_max_pixels  # the setting's default (rag/config.py)
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
 
 
+def fitting_scale(width: float, height: float, scale: float, max_pixels: int) -> float:
+    """`scale`, or less if a width × height points page would exceed max_pixels at it."""
+    if width <= 0 or height <= 0:
+        raise PageTooLargeError("the page has no area")
+    fitted = min(scale, math.sqrt(max_pixels / (width * height)))
+    while math.ceil(width * fitted) * math.ceil(height * fitted) > max_pixels:  # pdfium rounds up
+        fitted *= 0.995
+    if fitted < MIN_SCALE:
+        raise PageTooLargeError(f"a {width:.0f} × {height:.0f} pt page is too large to draw")
+    return fitted
+
+
 def render_page_png(path: Path, page: int, highlights: Sequence[str] = (),
-                    scale: float = RENDER_SCALE) -> bytes:
-    """The 1-based `page` as a PNG, with a yellow box over the text of each highlight."""
+                    scale: float = RENDER_SCALE, max_pixels: int = DEFAULT_MAX_PIXELS) -> bytes:
+    """The 1-based `page` as a PNG, with a yellow box over the text of each highlight.
+    PageGoneError if the document has no such page; PageTooLargeError if it cannot be drawn
+    within max_pixels at a readable scale."""
     from PIL import Image, ImageDraw
 
     with _open_page(path, page) as pdf_page:
+        # Checked before drawing: pdfium would allocate the whole bitmap first (a 200-inch page
+        # at the normal scale is 5 GB).
+        scale = fitting_scale(*pdf_page.get_size(), scale, max_pixels)
         image = pdf_page.render(scale=scale).to_pil().convert("RGBA")
         boxes = _find_boxes(pdf_page, highlights)
         # Text coordinates are PDF points from the bottom-left; pixels count from the top-left.
@@ -57,13 +82,15 @@ def find_highlight_boxes(path: Path, page: int, highlights: Sequence[str]) -> li
 
 @contextmanager
 def _open_page(path: Path, page: int):
-    """The 1-based page of a PDF, closed on exit; ValueError if the page is out of range."""
+    """The 1-based page of a PDF, closed on exit; PageGoneError if the page is out of range (the
+    document changed since the page was cited)."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(str(path))
     try:
         if not 1 <= page <= len(pdf):
-            raise ValueError(f"{Path(path).name} has {len(pdf)} pages, not {page}")
+            raise PageGoneError(f"{Path(path).name} has {len(pdf)} pages, not {page}: the document "
+                                f"changed since the page was cited; ask again.")
         yield pdf[page - 1]
     finally:
         pdf.close()

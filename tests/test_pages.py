@@ -101,7 +101,35 @@ def test_render_without_highlights_is_unchanged_and_png():
 
 @pytest.mark.parametrize("page", [0, 11, -1])
 def test_page_out_of_range_raises(page):
-    with pytest.raises(ValueError, match="10 pages"):
+    """A cited page gone from a changed document is the project's own error, which the app turns
+    into a notice (issue #20, point 8), not a ValueError traceback."""
+    from rag.errors import PageGoneError
+
+    with pytest.raises(PageGoneError, match="10 pages"):
         render_page_png(STD, page)
-    with pytest.raises(ValueError):
+    with pytest.raises(PageGoneError):
         find_highlight_boxes(STD, page, [ONE_LINE])
+
+
+def test_a_huge_page_is_drawn_within_the_pixel_budget(tmp_path):
+    """Issue #20, point 3: a 652-byte PDF with one 14,400 pt square page took 5.5 GB to draw and
+    raised DecompressionBombError. It is now drawn smaller, within the budget."""
+    from reportlab.pdfgen import canvas
+
+    from rag.config import Settings
+
+    path = tmp_path / "huge.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=(14400, 14400), invariant=1)
+    pdf.setFont("Helvetica", 400)
+    pdf.drawString(720, 7200, "The waiting period is 7 days.")
+    pdf.save()
+    image = Image.open(io.BytesIO(render_page_png(path, 1, ["The waiting period is 7 days."])))
+    assert image.width * image.height <= Settings().page_max_pixels
+    assert image.width == image.height > 1000
+
+
+def test_a_page_that_cannot_be_drawn_readably_is_refused():
+    from rag.errors import PageTooLargeError
+
+    with pytest.raises(PageTooLargeError):
+        render_page_png(STD, 1, max_pixels=100)

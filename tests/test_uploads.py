@@ -18,8 +18,9 @@ def test_names_are_sanitised(given, expected):
 
 def test_upload_is_written_inside_the_folder(tmp_path):
     corpus = tmp_path / "corpus"
-    path = save_upload(corpus, "../../outside.pdf", PDF, max_bytes=1000)
-    assert path == (corpus / "outside.pdf").resolve() and path.read_bytes() == PDF
+    saved = save_upload(corpus, "../../outside.pdf", PDF, max_bytes=1000)
+    assert saved.path == (corpus / "outside.pdf").resolve() and saved.path.read_bytes() == PDF
+    assert not saved.replaced
     assert not (tmp_path / "outside.pdf").exists()
 
 
@@ -43,3 +44,18 @@ def test_remove_only_inside_the_folder(tmp_path):
     assert not (corpus / "policy.pdf").exists() and (tmp_path / "keep.pdf").exists()
     with pytest.raises(BenefitsQAError, match="already removed"):
         remove_document(corpus, "policy.pdf")
+
+
+def test_an_upload_of_an_existing_name_replaces_only_when_asked(tmp_path):
+    """Issue #20, point 8: "leave policy.pdf" cleaned to an existing file's name replaced it silently."""
+    from rag.errors import UploadExistsError
+
+    corpus = tmp_path / "corpus"
+    save_upload(corpus, "leave-policy.pdf", PDF, max_bytes=1000)
+    newer = PDF + b"\n% newer"
+    with pytest.raises(UploadExistsError, match="Replace documents of the same name"):
+        save_upload(corpus, "leave policy.pdf", newer, max_bytes=1000)
+    assert (corpus / "leave-policy.pdf").read_bytes() == PDF  # untouched
+    saved = save_upload(corpus, "leave policy.pdf", newer, max_bytes=1000, replace=True)
+    assert saved.replaced and saved.path.read_bytes() == newer
+    assert [p.name for p in corpus.iterdir()] == ["leave-policy.pdf"]  # no temporary file left

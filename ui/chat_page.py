@@ -6,7 +6,7 @@ import mimetypes
 import streamlit as st
 
 from rag.config import load_settings
-from rag.errors import BenefitsQAError, IndexMissingError
+from rag.errors import BenefitsQAError, IndexMissingError, PageGoneError, PageTooLargeError
 from rag.lexical import sentences
 from rag.prompts import read_raw, render
 from rag.render import answer_markdown, citation_heading, escape_markdown, passage_markdown
@@ -18,11 +18,25 @@ def show_answer(answer, store, ledger, turn: int, question: str, settings) -> No
     st.markdown(answer_markdown(answer))
     for notice in answer.notices:
         st.info(escape_markdown(notice))
-    show_citations(answer, store, ledger, turn)
+    show_citations(answer, store, ledger, turn, settings)
     feedback_form(answer, turn, question, settings)
 
 
-def show_citations(answer, store, ledger, turn: int) -> None:
+def show_page(path, citation, quoted: tuple[str, ...], settings) -> None:
+    """The cited page with the quote highlighted, or a notice when it cannot be drawn. Every
+    document-derived string shown is escaped: a title is the document author's text."""
+    try:
+        image = page_image(str(path), citation.page, path.stat().st_mtime, quoted, settings.page_max_pixels)
+    except PageGoneError:  # the document was replaced by a shorter one since this answer
+        st.info(read_raw(settings, "page_gone.md"))
+        return
+    except PageTooLargeError:
+        st.info(read_raw(settings, "page_too_large.md"))
+        return
+    st.image(image, caption=escape_markdown(f"{citation.title}, page {citation.page} (quoted text highlighted)"))
+
+
+def show_citations(answer, store, ledger, turn: int, settings) -> None:
     for c in answer.citations:
         # Keyed and tracked, so a citation the reader opened stays open when the page is redrawn
         # (a toggle inside it, the next question); opening one redraws the page, which is cheap.
@@ -38,10 +52,12 @@ def show_citations(answer, store, ledger, turn: int) -> None:
             path = ledger.path_of(c.source)
             if path is None:
                 continue
+            if not path.is_file():  # removed or renamed since this answer
+                st.info(read_raw(settings, "document_gone.md"))
+                continue
             if c.page and path.suffix.lower() == ".pdf":
                 if st.toggle("Show the page", key=f"page-{turn}-{c.n}"):
-                    st.image(page_image(str(path), c.page, path.stat().st_mtime, quoted),
-                             caption=f"{c.title}, page {c.page} (quoted text highlighted)")
+                    show_page(path, c, quoted, settings)
             # Read only when clicked, and without a redraw: every answer on screen has these.
             st.download_button("Download the document", data=path.read_bytes, file_name=path.name,
                                mime=mimetypes.guess_type(path.name)[0], on_click="ignore",
@@ -78,10 +94,10 @@ def chat_page() -> None:
     try:
         assistant = get_assistant(str(settings.index_dir))
     except IndexMissingError as err:
-        st.info(f"The policy index is not built yet. {err}")
+        st.info(f"The policy index is not built yet. {err}")  # our text: it names the command to run
         st.stop()
     except BenefitsQAError as err:
-        st.error(str(err))
+        st.error(escape_markdown(str(err)))
         st.stop()
     ledger = assistant.store.ledger()
     messages = st.session_state.setdefault("messages", [])
@@ -96,7 +112,7 @@ def chat_page() -> None:
         st.divider()
         st.markdown(read_raw(settings, "privacy.md"))
         if ledger.updated_at:
-            st.caption(f"Policies last updated {ledger.updated_at[:10]} · {len(ledger.documents)} documents")
+            st.caption(escape_markdown(f"Policies last updated {ledger.updated_at[:10]} · {len(ledger.documents)} documents"))
 
     typed = st.chat_input("Ask about disability, leave, insurance, severance, performance plans…",
                           key="question", max_chars=2000)
@@ -136,7 +152,7 @@ def answer_last_question(messages: list[dict], assistant, ledger, settings) -> N
             placeholder.empty()  # replaced by the checked answer below
         except BenefitsQAError as err:
             messages.pop()
-            st.error(str(err))
+            st.error(escape_markdown(str(err)))
             return
         # Kept before it is drawn: a click while it is being drawn stops this run, and the next
         # run shows the answer from the conversation instead of asking again.

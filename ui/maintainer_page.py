@@ -7,7 +7,8 @@ import streamlit as st
 
 from rag.config import load_settings
 from rag.errors import BenefitsQAError
-from ui.shared import is_maintainer
+from rag.render import escape_markdown
+from ui.shared import has_maintainer_pass
 
 
 @st.fragment(run_every=1.0)
@@ -24,8 +25,8 @@ def watch_ingest(index_dir) -> None:
 
 
 def show_ingest_result(job) -> None:
-    if job.error:
-        st.error(job.error)
+    if job.error:  # may name a document: escaped, like every document-derived string
+        st.error(escape_markdown(job.error))
         return
     report = job.report.to_json()
     counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items() if v)
@@ -42,18 +43,21 @@ def maintainer_page() -> None:
     settings = load_settings()
     corpus = Path(settings.corpus_dir)
     st.title("Maintainers")
-    st.caption(f"Corpus folder: {corpus} · index: {settings.index_dir}")
+    st.caption(escape_markdown(f"Corpus folder: {corpus} · index: {settings.index_dir}"))
 
     st.subheader("Add or replace documents")
     uploads = st.file_uploader("PDF, HTML, Markdown or text files", type=["pdf", "html", "htm", "md", "txt"],
                                accept_multiple_files=True, key="uploads")
+    replace = st.checkbox("Replace documents of the same name", key="replace-uploads", value=False)
     if uploads and st.button("Add to the corpus", key="add-uploads"):
         for upload in uploads:
             try:
-                path = save_upload(corpus, upload.name, upload.getvalue(), int(settings.max_file_mb * 2**20))
-                st.success(f"Saved {path.name}")
+                saved = save_upload(corpus, upload.name, upload.getvalue(), int(settings.max_file_mb * 2**20),
+                                    replace=replace)
+                # File names are the uploader's text: escaped, so a name never renders as Markdown.
+                st.success(escape_markdown(f"Replaced {saved.path.name}" if saved.replaced else f"Saved {saved.path.name}"))
             except BenefitsQAError as err:
-                st.error(str(err))
+                st.error(escape_markdown(str(err)))
 
     st.subheader("Remove a document")
     ledger = IndexStore(settings, create=True).ledger()
@@ -62,9 +66,9 @@ def maintainer_page() -> None:
     if doomed and st.button("Remove it from the corpus", key="remove-document"):
         try:
             remove_document(corpus, doomed)
-            st.success(f"Removed {doomed}. Re-ingest to take it out of answers.")
+            st.success(escape_markdown(f"Removed {doomed}. Re-ingest to take it out of answers."))
         except BenefitsQAError as err:
-            st.error(str(err))
+            st.error(escape_markdown(str(err)))
 
     st.subheader("Re-ingest")
     job = latest_ingest(settings.index_dir)
@@ -73,7 +77,7 @@ def maintainer_page() -> None:
         try:
             job = start_ingest([corpus], settings)
         except BenefitsQAError as err:
-            st.error(str(err))
+            st.error(escape_markdown(str(err)))
     if job is not None and job.running:
         watch_ingest(settings.index_dir)
     elif job is not None:
@@ -82,14 +86,14 @@ def maintainer_page() -> None:
     st.subheader("Live documents")
     ledger = IndexStore(settings, create=True).ledger()
     if ledger.documents:
-        st.caption(f"Generation {ledger.generation}, updated {ledger.updated_at}")
+        st.caption(escape_markdown(f"Generation {ledger.generation}, updated {ledger.updated_at}"))
         st.dataframe([{"source": e.source, "title": e.title, "effective": e.effective_date, "chunks": e.chunks,
                        "ingested": e.ingested_at} for e in sorted(ledger.documents.values(), key=lambda e: e.source)],
                      key="ledger-table", hide_index=True)
 
 
 # Defence in depth: the navigation lists this page only for maintainers, and the page checks again.
-if is_maintainer(load_settings()):
+if has_maintainer_pass(load_settings()):
     maintainer_page()
 else:
     st.error("This page is for maintainers only.")

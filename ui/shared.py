@@ -1,13 +1,18 @@
 """What the app's pages share: the assistant and rendered page images, loaded once per process."""
 from __future__ import annotations
 
-import hmac
+import logging
+import time
+import traceback
 from pathlib import Path
 
 import streamlit as st
 
 from rag.config import load_settings
-from rag.prompts import read_table
+from rag.prompts import read_table, render
+from ui.auth import check_guess, issue_pass, pass_is_valid
+
+log = logging.getLogger("benefits_qa.app")
 
 
 @st.cache_resource(show_spinner="Loading the policy index…")
@@ -19,27 +24,67 @@ def get_assistant(index_dir: str):
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def page_image(path: str, page: int, mtime: float, highlights: tuple[str, ...]) -> bytes:
+def page_image(path: str, page: int, mtime: float, highlights: tuple[str, ...], max_pixels: int) -> bytes:
     from rag.pages import render_page_png
 
-    return render_page_png(Path(path), page, highlights)
+    return render_page_png(Path(path), page, highlights, max_pixels=max_pixels)
 
 
 def starters(settings) -> list[tuple[str, str]]:
     return read_table(settings, "starters.tsv")
 
 
+def log_unexpected(err: BaseException) -> None:
+    """The traceback of an unexpected error, for the maintainers: type and frames only, never the
+    message, which may quote what the user typed."""
+    frames = "".join(traceback.format_list(traceback.extract_tb(err.__traceback__)))
+    log.error("unexpected %s while drawing the page\n%s", type(err).__name__, frames)
+
+
+def _binding() -> str:
+    """What ties a sign-in to this browser's connection (see ui/auth.py): its WebSocket key."""
+    return st.context.headers.get("Sec-WebSocket-Key", "")
+
+
+def _source() -> str:
+    """Where a sign-in comes from, for the guess limit and the log: the connection's address
+    (None when local; not a str under AppTest). Forwarded-for headers are not trusted."""
+    ip = st.context.ip_address
+    return ip if isinstance(ip, str) else "localhost"
+
+
+def has_maintainer_pass(settings) -> bool:
+    """True while this connection holds an unexpired pass for the configured token."""
+    return bool(settings.admin_token) and pass_is_valid(
+        st.session_state.get("maintainer-pass"), settings.admin_token, _binding(), time.time())
+
+
+def _sign_in(settings) -> None:
+    """on_change of the token field: checked once per entry (a redraw never counts a guess
+    again), and the field is emptied so the token is not kept in the session."""
+    given = st.session_state.get("admin-token") or ""
+    st.session_state["admin-token"] = ""
+    if not given:
+        return
+    outcome = check_guess(settings, given, _source())
+    if outcome:
+        st.session_state["maintainer-pass"] = issue_pass(settings.admin_token, _binding(),
+                                                          settings.admin_session_minutes, time.time())
+    st.session_state["signin-outcome"] = {True: "ok", False: "wrong", None: "locked"}[outcome]
+
+
 def is_maintainer(settings) -> bool:
-    """True once this browser session has given the admin token (compared in constant time)."""
+    """True while this connection holds a valid pass; else the sign-in form in the sidebar."""
     if not settings.admin_token:
         return False
-    if st.session_state.get("maintainer"):
+    if has_maintainer_pass(settings):
         return True
+    st.session_state.pop("maintainer-pass", None)  # expired, or from another connection
     with st.sidebar.expander("Maintainer sign-in"):
-        token = st.text_input("Admin token", type="password", key="admin-token")
-        if token and hmac.compare_digest(token.encode(), settings.admin_token.encode()):
-            st.session_state["maintainer"] = True
-            return True
-        if token:
+        st.text_input("Admin token", type="password", key="admin-token", on_change=_sign_in, args=(settings,))
+        outcome = st.session_state.pop("signin-outcome", None)
+        if outcome == "wrong":
             st.error("That token is not right.")
+        elif outcome == "locked":
+            st.error(render(settings, "signin_locked.md", minutes=f"{settings.admin_lockout_minutes:g}"))
     return False
