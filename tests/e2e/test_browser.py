@@ -293,3 +293,145 @@ def test_phone_width_has_no_sideways_scroll(browser, server):
         ask(page, "Is there a waiting period before STD pays?")
         shot(page, "7-phone-width")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+# --- issue #20: hostile metadata (point 2) and a session presented by its id (point 5b) ---
+
+class _Recorder:
+    """An HTTP server on loopback that records every request: a planted image or link that the
+    browser fetches shows up here."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        requests = self.requests = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                requests.append(self.path)
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def planted_server(tmp_path_factory):
+    """An app whose one document has Markdown, HTML and links (to a recording server) in its title,
+    section heading and file name."""
+    from tests.test_hardening_app import planted_pdf
+
+    recorder = _Recorder()
+    pixel = f"http://127.0.0.1:{recorder.port}"
+    root = tmp_path_factory.mktemp("planted-metadata")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    planted_pdf(corpus / f"**bold** [z](javascript:alert(3)) ![f]({pixel.replace('/', '')}) <b>file.pdf",
+                f"Wellness ![t]({pixel}/title.png) **bold** [x](javascript:alert(1)) <img src={pixel}/title2.png>",
+                f"1. Days ![s]({pixel}/section.png) [y](javascript:alert(2)) <b>html</b> <img src={pixel}/section2.png>",
+                "Employees receive 12 days of wellness leave each year. Wellness leave is paid at the full base rate.")
+    index = root / "index"
+    assert run_ingest([corpus], load_settings(index_dir=index)).ok
+    process, url = start_app(index, corpus)
+    yield {"url": url, "recorder": recorder, "pixel": pixel, "corpus": corpus}
+    process.terminate()
+    process.wait(timeout=20)
+    recorder.httpd.shutdown()
+
+
+def sign_in_as_maintainer(page) -> None:
+    page.get_by_text("Maintainer sign-in").click()
+    page.locator("input[type='password']").fill(TOKEN)
+    page.keyboard.press("Enter")
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Maintainers").click()
+    page.get_by_text("Add or replace documents").wait_for(timeout=60_000)
+    wait_idle(page)
+
+
+def assert_nothing_active(page, planted) -> None:
+    assert page.locator(f"img[src*='{planted['recorder'].port}']").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.locator(f"a[href*='{planted['recorder'].port}'], a[href*='pixel']").count() == 0
+    assert page.dialogs == []
+    assert planted["recorder"].requests == []  # no browser fetched a planted address
+
+
+def test_planted_title_section_and_file_name_render_as_text(browser, planted_server):
+    """Point 2: the page viewer's caption rendered the title as Markdown: every employee who opened
+    the page fetched the author's image, and saw a live link."""
+    with open_app(browser, planted_server["url"]) as page:
+        answer = ask(page, "How many days of wellness leave do employees receive each year?")
+        open_first_citation(page, answer)
+        answer.get_by_text("Show the page").first.click()
+        wait_idle(page)
+        answer.locator("[data-testid='stImage'] img").first.wait_for(timeout=60_000)
+        time.sleep(1)
+        shot(page, "8-planted-metadata")
+        assert "javascript:alert(1)" in answer.inner_text()  # shown, as text
+        assert_nothing_active(page, planted_server)
+
+        # The maintainers' page: an upload's error names the raw file name; the document list too.
+        sign_in_as_maintainer(page)
+        bad = {"name": f"![u]({planted_server['pixel'].replace('/', '')}) [w](javascript:alert(4)) **bold**.pdf",
+               "mimeType": "application/pdf", "buffer": b"<html>not a pdf</html>"}
+        page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(files=[bad])
+        page.get_by_role("button", name="Add to the corpus").click()
+        page.get_by_text("is not a PDF file", exact=False).wait_for(timeout=60_000)
+        page.locator("[data-testid='stSelectbox']").first.click()
+        time.sleep(1)
+        shot(page, "9-planted-maintainers")
+        assert_nothing_active(page, planted_server)
+
+
+RESUME_SESSION = """
+(() => {
+  const Native = window.WebSocket;
+  function Hijacked(url, protocols) {
+    let list = Array.isArray(protocols) ? protocols.slice() : (protocols ? [protocols] : ["streamlit"]);
+    while (list.length < 2) list.push("none");
+    list[2] = "%s";
+    return new Native(url, list);
+  }
+  Hijacked.prototype = Native.prototype;
+  for (const k of ["CONNECTING", "OPEN", "CLOSING", "CLOSED"]) Hijacked[k] = Native[k];
+  window.WebSocket = Hijacked;
+})();
+"""
+
+
+def test_a_session_id_from_an_upload_url_does_not_carry_maintainer_status(browser, planted_server):
+    """Point 5b: the session id is in every upload URL (so in proxy logs); a client that presented
+    it resumed the session, maintainer status and all."""
+    import re as _re
+
+    with open_app(browser, planted_server["url"]) as victim:
+        ask(victim, "How many days of wellness leave do employees receive each year?")
+        sign_in_as_maintainer(victim)
+        uploads = []
+        victim.on("request", lambda r: uploads.append(r.url) if "/_stcore/upload_file/" in r.url else None)
+        note = {"name": "note.txt", "mimeType": "text/plain", "buffer": b"Wellness leave note."}
+        victim.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(files=[note])
+        deadline = time.time() + 30
+        while not uploads and time.time() < deadline:
+            victim.wait_for_timeout(200)
+        session_id = _re.search(r"/_stcore/upload_file/([^/]+)/", uploads[0]).group(1)
+    # The maintainer's tab is closed; someone who read the id in a log presents it.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        context.add_init_script(RESUME_SESSION % session_id)
+        intruder = context.new_page()
+        intruder.goto(planted_server["url"])
+        intruder.wait_for_selector("[data-testid='stChatMessage']", timeout=60_000)  # the victim's chat:
+        wait_idle(intruder)                                                         # the session resumed
+        shot(intruder, "10-resumed-session")
+        assert "12 days of wellness leave" in intruder.inner_text("body")
+        assert intruder.locator("[data-testid='stSidebarNavLink']", has_text="Maintainers").count() == 0
+        assert intruder.get_by_text("Maintainer sign-in").count() == 1
+    finally:
+        context.close()
