@@ -18,7 +18,7 @@ def watch_ingest(index_dir) -> None:
 
     job = latest_ingest(index_dir)
     if job.running:
-        st.progress(job.fraction, text=job.step)
+        st.progress(job.fraction, text=escape_markdown(job.step))  # names the file being read
         st.caption("The ingest goes on if you leave this page; come back to see how it ended.")
     else:
         st.rerun()  # the whole page: the live documents below change
