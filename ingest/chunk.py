@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ingest.text_utils import split_sentences
+from rag.errors import ParseError
 from rag.types import Chunk, ParsedDocument
 
 # [CLS] and [SEP] take two of the model's positions.
@@ -19,7 +20,8 @@ class CountsTokens(Protocol):
 
 
 def chunk_document(doc: ParsedDocument, doc_hash: str, counter: CountsTokens,
-                   max_tokens: int = 256, target_tokens: int = 160) -> list[Chunk]:
+                   max_tokens: int = 256, target_tokens: int = 160, max_chunks: int | None = None) -> list[Chunk]:
+    """The document's chunks; over `max_chunks` it stops at once with a ParseError naming the limit."""
     chunks: list[Chunk] = []
     for section in doc.sections:
         prefix = Chunk(id="", doc_hash=doc_hash, source=doc.source, title=doc.title,
@@ -33,6 +35,9 @@ def chunk_document(doc: ParsedDocument, doc_hash: str, counter: CountsTokens,
                      for sentence in split_sentences(paragraph)
                      for piece in _fit(sentence, counter, budget)]
         for group in _pack(sentences, counter, budget):
+            if max_chunks is not None and len(chunks) >= max_chunks:
+                raise ParseError(doc.source, f"the document makes over {max_chunks:,} chunks, the limit per document",
+                                 "split it into smaller documents, or raise BENEFITS_QA_MAX_DOCUMENT_CHUNKS")
             chunks.append(Chunk(
                 id=f"{doc_hash[:16]}-{len(chunks):05d}", doc_hash=doc_hash, source=doc.source,
                 title=doc.title, section=section.heading, page=section.page,

@@ -15,6 +15,9 @@ SUPPORTED = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "text", ".ma
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # A damaged file can send a parser into a very long loop; a real 300-page policy parses in seconds.
 PARSE_SECONDS = 120
+# Defaults of the budgets that ingest takes from rag/config.py (max_pages, max_document_chars).
+MAX_PAGES = 1000
+MAX_CHARS = 3_000_000
 
 
 class _TimedOut(Exception):
@@ -22,9 +25,9 @@ class _TimedOut(Exception):
 
 
 @contextmanager
-def _time_limit(seconds: int):
+def _time_limit(seconds: int | None):
     """Interrupt parsing after `seconds` (only possible in the main thread, where signals arrive)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
 
@@ -40,20 +43,27 @@ def _time_limit(seconds: int):
         signal.signal(signal.SIGALRM, previous)
 
 
-def parse_file(path: Path, source: str, max_bytes: int = MAX_FILE_BYTES,
-               seconds: int = PARSE_SECONDS) -> ParsedDocument:
+def parse_file(path: Path, source: str, max_bytes: int = MAX_FILE_BYTES, seconds: int | None = PARSE_SECONDS,
+               max_pages: int = MAX_PAGES, max_chars: int = MAX_CHARS) -> ParsedDocument:
+    """Parse one file within its size budgets. `seconds` is a limit for callers on the main thread
+    only (an alarm); ingest reads files in worker processes with a deadline (ingest/reading.py)."""
     try:
         with _time_limit(seconds):
-            return _parse(path, source, max_bytes)
+            doc = _parse(path, source, max_bytes, max_pages)
     except _TimedOut:
         raise ParseError(source, f"parsing took longer than {seconds} s and was stopped",
                          "the file is probably damaged; re-export it from its source application") from None
     except RecursionError:
         raise ParseError(source, "the file's structure is nested too deeply to read",
                          "re-export it from its source application") from None
+    chars = sum(len(section.text) for section in doc.sections)
+    if chars > max_chars:
+        raise ParseError(source, f"the document has {chars:,} characters of text, over the limit of {max_chars:,}",
+                         "split it into smaller documents, or raise BENEFITS_QA_MAX_DOCUMENT_CHARS")
+    return doc
 
 
-def _parse(path: Path, source: str, max_bytes: int) -> ParsedDocument:
+def _parse(path: Path, source: str, max_bytes: int, max_pages: int) -> ParsedDocument:
     kind = SUPPORTED.get(path.suffix.lower())
     if kind is None:
         raise ParseError(source, f"unsupported file type '{path.suffix or '(none)'}'",
@@ -66,7 +76,7 @@ def _parse(path: Path, source: str, max_bytes: int) -> ParsedDocument:
                          "split it into smaller documents")
     if kind == "pdf":
         from ingest.parse_pdf import parse_pdf
-        return parse_pdf(path, source)
+        return parse_pdf(path, source, max_pages)
     if kind == "html":
         from ingest.parse_html import parse_html
         return parse_html(path, source)

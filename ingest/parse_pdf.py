@@ -100,7 +100,7 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return paragraphs
 
 
-def parse_pdf(path: Path, source: str) -> ParsedDocument:
+def parse_pdf(path: Path, source: str, max_pages: int = 1000) -> ParsedDocument:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -119,6 +119,10 @@ def parse_pdf(path: Path, source: str) -> ParsedDocument:
         if reader.is_encrypted and not reader.decrypt(""):
             raise ParseError(source, "the PDF is encrypted with a password",
                              "save an unprotected copy and ingest that")
+        pages = len(reader.pages)  # before any text is read: pages may share one costly content stream
+        if pages > max_pages:
+            raise ParseError(source, f"the PDF has {pages:,} pages, over the limit of {max_pages:,}",
+                             "split it into smaller documents, or raise BENEFITS_QA_MAX_PAGES")
         raw_pages = [(page.extract_text() or "") for page in reader.pages]
         page_headings = [_heading_lines(page) for page in reader.pages]
         meta_title = clean(str((reader.metadata or {}).get("/Title", "") or ""))

@@ -7,21 +7,16 @@ its half-written copy is deleted by the next run. A run with no changes writes n
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from functools import lru_cache
 from typing import Callable
 
 from ingest.discover import SourceFile, discover
 from ingest.fetch import FetchFailure, fetch, is_url, read_sources_file
-from ingest.parse import parse_file
+from ingest.reading import ReadLimits, ReadTask, read_files
 from rag.config import Settings
 from rag.embed import model_id
-from rag.errors import ParseError
 from rag.index import IndexStore
 from rag.ledger import Ledger, LedgerEntry, now_iso
 
@@ -31,8 +26,6 @@ ADDED, UPDATED, UNCHANGED, RENAMED, REMOVED, FAILED = (
 Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
 # Chunks embedded between two writes to the store: several model batches, so the model stays busy.
 EMBED_BATCHES_PER_WRITE = 4
-# From this many files to read, worker processes parse them (a process start costs about a second).
-PARALLEL_FROM = 4
 
 
 @dataclass
@@ -198,58 +191,6 @@ def _entry_for(entry: LedgerEntry, f: SourceFile) -> LedgerEntry:
                    local_path=str(f.path) if is_url(f.source) else "")
 
 
-@lru_cache(maxsize=2)
-def _token_counter(model_path: str):
-    from rag.embed import TokenCounter
-
-    return TokenCounter(model_path)
-
-
-def _exit_with_parent(parent_pid: int) -> None:
-    """Worker initializer: end this worker when the ingest that started it is gone (killed, say).
-    A worker waiting for work would otherwise wait forever: its siblings keep the queue open."""
-    import threading
-
-    def watch():
-        while os.getppid() == parent_pid:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-def _read(path: Path, source: str, sha256: str, settings: Settings):
-    """Parse and chunk one file: (document, chunks) or the ParseError. Runs in a worker process."""
-    from ingest.chunk import chunk_document
-
-    try:
-        doc = parse_file(path, source, max_bytes=int(settings.max_file_mb * 2**20))
-        chunks = chunk_document(doc, sha256, _token_counter(settings.embed_model_path),
-                                settings.max_chunk_tokens, settings.chunk_tokens)
-        if not chunks:
-            raise ParseError(source, "no text could be extracted", "check the file opens and has text")
-        return doc, chunks
-    except ParseError as err:
-        return err
-
-
-def _read_all(files: list[SourceFile], settings: Settings, warm_up: Callable[[], object]):
-    """(file, result of _read) in order. Several files are read by a process per core, while this
-    process runs `warm_up` (loading the model and the store's libraries takes seconds too)."""
-    if len(files) < PARALLEL_FROM:
-        warm_up()
-        yield from ((f, _read(f.path, f.source, f.sha256, settings)) for f in files)
-        return
-    # spawn, not fork: this process may already run library threads that a fork would copy mid-lock.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, len(files)), mp_context=context,
-                             initializer=_exit_with_parent, initargs=(os.getpid(),)) as pool:
-        results = pool.map(_read, [f.path for f in files], [f.source for f in files],
-                           [f.sha256 for f in files], [settings] * len(files), chunksize=4)
-        warm_up()
-        yield from zip(files, results)
-
-
 def _build(to_build, settings, generation, progress, report, store, leftovers=()) -> dict[str, LedgerEntry]:
     """Parse and chunk the new and changed files, then embed all their chunks in large batches
     into the new generation (None: dry run). Chunks that an interrupted earlier run already
@@ -269,7 +210,8 @@ def _build(to_build, settings, generation, progress, report, store, leftovers=()
             embedder.model  # noqa: B018  (load while the workers parse)
             generation.collection  # noqa: B018  (imports chromadb and opens the store: a second)
 
-    results = {f.sha256: r for f, r in _read_all(unique, settings, warm_up)}
+    tasks = [ReadTask(f.path, f.source, f.sha256) for f in unique]
+    results = {o.task.sha256: o for o in read_files(tasks, ReadLimits.from_settings(settings), warm_up)}
     for done, (f, status) in enumerate(to_build):
         if progress:
             progress(done, len(to_build), f"reading {f.source}")
@@ -279,11 +221,11 @@ def _build(to_build, settings, generation, progress, report, store, leftovers=()
                                         local_path=str(f.path) if is_url(f.source) else "")
             report.files.append(FileReport(f.source, status, twin.chunks, note="; ".join(filter(None, [f.note, f"same content as {twin.source}"]))))
             continue
-        result = results[f.sha256]
-        if isinstance(result, ParseError):
-            report.files.append(FileReport(f.source, FAILED, reason=result.reason, hint=result.hint))
+        outcome = results[f.sha256]
+        if outcome.error is not None:
+            report.files.append(FileReport(f.source, FAILED, reason=outcome.error.reason, hint=outcome.error.hint))
             continue
-        doc, chunks = result
+        doc, chunks = outcome.document.document, outcome.document.chunks
         pending += chunks
         entries[f.source] = LedgerEntry(
             source=f.source, doc_hash=f.sha256, title=doc.title, kind=doc.kind, chunks=len(chunks),

@@ -25,13 +25,35 @@ def _segmenter():
 _INNER_STOP = re.compile(r"[.!?][^.!?]")
 
 
+# pysbd's time grows with the square of its input (a 165 KB paragraph took 80 s), so a long
+# paragraph is given to it in windows of about this many characters, cut where a sentence surely
+# ends: a lower-case word of 3+ letters, a stop, a space, a capital ("…is paid. Leave…").
+WINDOW_CHARS = 1000
+_MAX_WINDOW_CHARS = 4 * WINDOW_CHARS  # with no such end in sight, cut at a space (or anywhere)
+_SURE_END = re.compile(r"\b[a-z]{3,}[.!?][\"')\]]?\s+(?=[A-Z])")
+
+
+def _windows(paragraph: str) -> list[str]:
+    windows, start = [], 0
+    while len(paragraph) - start > _MAX_WINDOW_CHARS:
+        # endpos bounds each search, so text without sentence ends costs linear time too
+        end = _SURE_END.search(paragraph, start + WINDOW_CHARS, start + _MAX_WINDOW_CHARS)
+        cut = end.end() if end else paragraph.rfind(" ", start + WINDOW_CHARS, start + _MAX_WINDOW_CHARS) + 1
+        cut = cut if cut > start else start + _MAX_WINDOW_CHARS
+        windows.append(paragraph[start:cut])
+        start = cut
+    windows.append(paragraph[start:])
+    return windows
+
+
 def split_sentences(paragraph: str) -> list[str]:
     paragraph = clean(paragraph)
     if not paragraph:
         return []
     if not _INNER_STOP.search(paragraph):
         return [paragraph]  # most headings, list items and table cells; pysbd would take 0.4 ms each
-    return [s for s in (clean(s) for s in _segmenter().segment(paragraph)) if s]
+    return [s for window in _windows(paragraph)
+            for s in (clean(s) for s in _segmenter().segment(window)) if s]
 
 
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"

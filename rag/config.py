@@ -78,6 +78,13 @@ class Settings:
     chroma_prefix: str = "benefits-qa"
     # Larger files are refused at ingest with a hint to split them (scans and bundles, usually).
     max_file_mb: float = 50.0
+    # Budgets of one document at ingest (ingest/reading.py): a small file can hold a great deal of
+    # work (2,000 PDF pages sharing one content stream fit in 314 KB and made 10,000 chunks).
+    # Reading and chunking a file runs in a worker process that is stopped after parse_seconds.
+    max_pages: int = 1000
+    max_document_chars: int = 3_000_000
+    max_document_chunks: int = 5000
+    parse_seconds: float = 120.0
     # Seconds to wait for an intranet page before reporting it as failed.
     fetch_timeout: float = 15.0
     # URL sources: a fetch (and each redirect) may reach only these host names (comma-separated,
@@ -144,6 +151,10 @@ _ENV_FIELDS = {
     "MAX_ANSWER_SENTENCES": ("max_answer_sentences", int),
     "CRISIS_SIMILARITY": ("crisis_similarity", float),
     "MAX_FILE_MB": ("max_file_mb", float),
+    "MAX_PAGES": ("max_pages", int),
+    "MAX_DOCUMENT_CHARS": ("max_document_chars", int),
+    "MAX_DOCUMENT_CHUNKS": ("max_document_chunks", int),
+    "PARSE_SECONDS": ("parse_seconds", float),
     "FETCH_TIMEOUT": ("fetch_timeout", float),
     "FETCH_ALLOWED_HOSTS": ("fetch_allowed_hosts", str),
     "FETCH_ALLOWED_NETWORKS": ("fetch_allowed_networks", str),

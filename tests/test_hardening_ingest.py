@@ -148,3 +148,138 @@ def test_a_document_deleted_while_the_corpus_moved_is_removed(tmp_path):
     run_ingest([other], settings)
     assert {f.source: f.status for f in run_ingest([new_home], settings).files}["short-term-disability-plan.pdf"] == "unchanged"
     assert "severance-pay-plan.pdf" in snapshot(settings)[0].documents
+
+
+# -- point 3: budgets for small files that cost minutes ---------------------------------------------
+
+def test_one_long_paragraph_is_split_in_bounded_windows(monkeypatch):
+    """pysbd's time grows with the square of its input (a 165 KB paragraph took 81 s to ingest):
+    it must see a long paragraph only in windows of bounded size, so the cost grows linearly."""
+    from ingest import text_utils
+
+    real = text_utils._segmenter()
+    seen: list[int] = []
+
+    class Recorder:
+        def segment(self, text):
+            seen.append(len(text))
+            return real.segment(text)
+
+    monkeypatch.setattr(text_utils, "_segmenter", lambda: Recorder())
+    paragraph = "Leave is paid. " * 11000  # 165 KB
+    assert text_utils.split_sentences(paragraph) == ["Leave is paid."] * 11000
+    assert max(seen) <= 4000 and sum(seen) <= len(paragraph)
+
+    # Windows end where a sentence surely ends, so real prose splits as it did whole.
+    prose = " ".join(["Larkspur Analytics, Inc. pays STD benefits of 60% of pay, e.g. $4.2 per hour in the U.S. "
+                      "only after the waiting period ends.", "See section 4.2 for details.",
+                      "Dr. Smith approves claims within 10 days!", "Was the claim filed on time?"] * 60)
+    seen.clear()
+    assert text_utils.split_sentences(prose) == [text_utils.clean(s) for s in real.segment(prose)]
+    assert max(seen) <= 4000
+
+
+def hostile_pdf(path, pages=2000):
+    """Many pages sharing one content stream: a small file with a great deal of text."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=1)
+    for line in range(45):
+        page.drawString(40, 760 - 16 * line, f"Employees accrue paid leave as set out in section {line}. Leave is paid.")
+    page.showPage()
+    page.save()
+    first = PdfReader(buffer).pages[0]
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_page(first)
+    with open(path, "wb") as out:
+        writer.write(out)
+    return path
+
+
+def failures(report):
+    return {f.source: f"{f.reason} | {f.hint}" for f in report.files if f.status == "failed"}
+
+
+def test_a_small_pdf_of_thousands_of_pages_is_refused_with_the_setting_to_raise(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    hostile_pdf(docs / "bundle.pdf")
+    (docs / "leave.md").write_text("# Leave\n\nLeave is paid.\n")
+    assert (docs / "bundle.pdf").stat().st_size < 1_000_000
+    report = run_ingest([docs], load_settings(index_dir=tmp_path / "index"), dry_run=True)
+    failed = failures(report)
+    assert set(failed) == {"bundle.pdf"}
+    assert "2,000 pages, over the limit of 1,000" in failed["bundle.pdf"] and "BENEFITS_QA_MAX_PAGES" in failed["bundle.pdf"]
+    assert {f.source: f.status for f in report.files}["leave.md"] == "added"
+
+
+def test_chunk_and_character_budgets_name_their_settings(tmp_path, monkeypatch):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "long.md").write_text("# Leave\n\n" + "\n\n".join(f"Rule {i} says leave is paid at the usual rate for "
+                                                                 f"every day of the {i}th week." for i in range(400)))
+    monkeypatch.setenv("BENEFITS_QA_MAX_DOCUMENT_CHUNKS", "20")
+    failed = failures(run_ingest([docs], load_settings(index_dir=tmp_path / "a"), dry_run=True))
+    assert "over 20 chunks" in failed["long.md"] and "BENEFITS_QA_MAX_DOCUMENT_CHUNKS" in failed["long.md"]
+    monkeypatch.delenv("BENEFITS_QA_MAX_DOCUMENT_CHUNKS")
+    monkeypatch.setenv("BENEFITS_QA_MAX_DOCUMENT_CHARS", "10000")
+    failed = failures(run_ingest([docs], load_settings(index_dir=tmp_path / "b"), dry_run=True))
+    assert "over the limit of 10,000" in failed["long.md"] and "BENEFITS_QA_MAX_DOCUMENT_CHARS" in failed["long.md"]
+
+
+# Loaded by the ingest subprocess: reading a file whose name says so never ends (a parser loop).
+NEVER_ENDS = textwrap.dedent("""
+    import time
+    import ingest.parse_text as parse_text
+
+    _parse_text = parse_text.parse_text
+    def never_ends(path, source):
+        if "never-ends" in source:
+            time.sleep(3600)
+        return _parse_text(path, source)
+    parse_text.parse_text = never_ends
+""")
+
+# The maintainers' page's way: the ingest on a thread of its own (ingest/background.py).
+ON_A_THREAD = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+
+    from ingest.background import start_ingest
+    from rag.config import load_settings
+
+    if __name__ == "__main__":
+        job = start_ingest([Path(sys.argv[1])], load_settings(index_dir=Path(sys.argv[2])))
+        job.wait()
+        print(json.dumps(job.report.to_json() if job.report else {"error": job.error}))
+""")
+
+
+def test_a_file_that_never_finishes_reading_fails_alone_on_the_ingest_thread(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "never-ends.md").write_text("# Loop\n\nThis file keeps its parser busy forever.\n")
+    (docs / "leave.md").write_text("# Leave\n\nBereavement leave is five paid days.\n")
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(NEVER_ENDS)
+    (tmp_path / "on_a_thread.py").write_text(ON_A_THREAD)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": f"{inject}{os.pathsep}{ROOT}",
+           "BENEFITS_QA_PARSE_SECONDS": "5"}
+    try:
+        result = subprocess.run([sys.executable, str(tmp_path / "on_a_thread.py"), str(docs), str(tmp_path / "index")],
+                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=150)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the ingest thread never finished: nothing stopped the file that never ends")
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    statuses = {f["source"]: f for f in report["files"]}
+    assert statuses["never-ends.md"]["status"] == "failed"
+    assert "longer than 5 s" in statuses["never-ends.md"]["reason"]
+    assert "BENEFITS_QA_PARSE_SECONDS" in statuses["never-ends.md"]["hint"]
+    assert statuses["leave.md"]["status"] == "added" and report["live_documents"] == 1
