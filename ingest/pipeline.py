@@ -74,10 +74,13 @@ def run_ingest(targets: list[Path | str], settings: Settings, dry_run: bool = Fa
     documents from other targets are left alone.
     """
     store = IndexStore(settings, create=True)
-    if dry_run:
-        return _run(targets, sources_files, settings, store, dry_run, progress)
-    with store.writing():
-        return _run(targets, sources_files, settings, store, dry_run, progress)
+    try:
+        if dry_run:
+            return _run(targets, sources_files, settings, store, dry_run, progress)
+        with store.writing():
+            return _run(targets, sources_files, settings, store, dry_run, progress)
+    finally:
+        store.close()  # the app ingests on a thread of its own process: nothing may stay open
 
 
 def _collect(targets, sources_files, settings, report) -> tuple[list[SourceFile], set[str]]:

@@ -68,13 +68,20 @@ class ChromaStore:
     flat fields written here are the same ones it wrote, so stores made through it read the same.
     """
 
-    def __init__(self, name: str, open_collection):
+    def __init__(self, name: str, open_collection, close_client=None):
         self.name = name
         self._open_collection = open_collection  # () -> the chromadb Collection
+        self._close_client = close_client  # releases the store's files and threads (embedded only)
 
     @cached_property
     def collection(self):
         return self._open_collection()
+
+    def close(self) -> None:
+        """Release the store's open files, threads and memory; a later use opens it again."""
+        self.__dict__.pop("collection", None)
+        if self._close_client is not None:
+            self._close_client()
 
     # -- writes --------------------------------------------------------------------------------
     def add_chunks(self, chunks: list[Chunk], embeddings, embed_model: str = "") -> None:
@@ -196,15 +203,23 @@ class LocalHost:
         write_ledger(self.dir, ledger)
 
     def open_store(self, name: str) -> ChromaStore:
+        clients = []
+
         def open_collection():
             import chromadb
             from chromadb.config import Settings as ChromaSettings
 
             client = chromadb.PersistentClient(path=str(self.dir / name),
                                                settings=ChromaSettings(anonymized_telemetry=False))
+            clients.append(client)
             return client.get_or_create_collection(COLLECTION, metadata={"hnsw:space": "cosine"},
                                                    embedding_function=None)
-        return ChromaStore(name, open_collection)
+
+        def close():
+            # chromadb shares one system per folder in a process and stops it with its last client
+            while clients:
+                clients.pop().close()
+        return ChromaStore(name, open_collection, close)
 
     def create_store(self, name: str, copy_of: str) -> ChromaStore:
         partial = self.dir / f"{PARTIAL_PREFIX}{name}"
@@ -350,7 +365,9 @@ class IndexStore:
                 f"No index at {self.host}. Build it with `benefits-qa ingest corpus/ --index {self.dir}` "
                 "(or `make run`, which does it for you).")
         self._lock = threading.Lock()
-        self._stores: dict[str, ChromaStore] = {}
+        self._stores: dict[str, ChromaStore] = {}  # open for readers, by generation
+        self._users: dict[str, int] = {}  # readers in the middle of using each
+        self._written: list[ChromaStore] = []  # opened by this process's ingest: closed by close()
         self._lexical = None  # (store name, LexicalIndex)
         self._lexical_build = threading.Lock()
 
@@ -359,30 +376,61 @@ class IndexStore:
         return self.host.read_ledger(fresh) or Ledger()
 
     def store_for(self, ledger: Ledger) -> ChromaStore | None:
-        if not ledger.store:
-            return None
+        """The ledger's store, kept open until a newer generation is read (see _reading)."""
+        with self._reading(ledger) as store:
+            return store
+
+    @contextmanager
+    def _reading(self, ledger: Ledger):
+        """The ledger's store (None for an empty index), open while the block runs. Once a newer
+        generation is in use, older ones are closed as their last reader leaves: each open
+        generation holds files (deleted ones keep their disk space), threads and memory."""
+        name = ledger.store
+        if not name:
+            yield None
+            return
         with self._lock:
-            if ledger.store not in self._stores:
-                self._stores = {ledger.store: self.host.open_store(ledger.store)}  # drop older ones
-            return self._stores[ledger.store]
+            if name not in self._stores:
+                self._stores[name] = self.host.open_store(name)
+            self._users[name] = self._users.get(name, 0) + 1
+            store = self._stores[name]
+        try:
+            yield store
+        finally:
+            with self._lock:
+                self._users[name] -= 1
+                newest = max(self._stores, key=_created_ns)
+                for old in [n for n in self._stores if n != newest and not self._users.get(n)]:
+                    self._stores.pop(old).close()
+                    self._users.pop(old, None)
+
+    def close(self) -> None:
+        """Release every store this object opened (the end of an ingest run, say)."""
+        with self._lock:
+            stores, self._stores, self._users = list(self._stores.values()), {}, {}
+            stores += self._written
+            self._written = []
+            self._lexical = None
+        for store in stores:
+            store.close()
 
     # -- reads (rag) ---------------------------------------------------------------------------
     def dense_search(self, ledger: Ledger, embedding, k: int) -> list[tuple[Chunk, float]]:
-        store = self.store_for(ledger)
-        return store.dense_search(embedding, k) if store else []
+        with self._reading(ledger) as store:
+            return store.dense_search(embedding, k) if store else []
 
     def embeddings_for(self, ledger: Ledger, ids: list[str]) -> dict[str, list[float]]:
-        store = self.store_for(ledger)
-        return store.embeddings_for(ids) if store else {}
+        with self._reading(ledger) as store:
+            return store.embeddings_for(ids) if store else {}
 
     def section_sentences(self, source: str, section: str) -> list[str]:
         """Every sentence of one section of a live document, in reading order (a passage in context)."""
-        store = self.store_for(self.ledger())
-        return [s for c in store.section_chunks(source, section) for s in c.sentences] if store else []
+        with self._reading(self.ledger()) as store:
+            return [s for c in store.section_chunks(source, section) for s in c.sentences] if store else []
 
     def live_chunks(self, ledger: Ledger | None = None) -> list[Chunk]:
-        store = self.store_for(ledger or self.ledger())
-        return store.all_chunks() if store else []
+        with self._reading(ledger or self.ledger()) as store:
+            return store.all_chunks() if store else []
 
     def lexical(self, ledger: Ledger):
         """The BM25 index of the live store: loaded from `index/lexical/<store>` if an ingest or an
@@ -420,8 +468,8 @@ class IndexStore:
 
     def lexical_search(self, ledger: Ledger, query: str, k: int) -> list[tuple[Chunk, float]]:
         hits = self.lexical(ledger).search(query, k)
-        store = self.store_for(ledger)
-        by_id = {c.id: c for c in store.chunks_by_ids([i for i, _ in hits])} if store and hits else {}
+        with self._reading(ledger) as store:
+            by_id = {c.id: c for c in store.chunks_by_ids([i for i, _ in hits])} if store and hits else {}
         return [(by_id[i], score) for i, score in hits if i in by_id]
 
     def _drop_lexical_except(self, keep: str) -> None:
@@ -451,7 +499,9 @@ class IndexStore:
     def leftovers(self, ledger: Ledger, exclude: str) -> list[ChromaStore]:
         """Generations that runs newer than the live one wrote but never committed (interrupted or
         failed): their vectors can save an expensive re-embedding. Never read by answers."""
-        return [self.host.open_store(n) for n in self._uncommitted(ledger) if n != exclude]
+        stores = [self.host.open_store(n) for n in self._uncommitted(ledger) if n != exclude]
+        self._written += stores
+        return stores
 
     def reusable_vectors(self, leftovers: list[ChromaStore], chunks: list[Chunk],
                          embed_model: str) -> dict[str, list[float]]:
@@ -467,6 +517,7 @@ class IndexStore:
             try:
                 found.update(leftover.reusable_vectors(wanted, embed_model))
             except ChromaError:
+                leftover.close()
                 self.host.delete_store(leftover.name)
         return found
 
@@ -478,7 +529,9 @@ class IndexStore:
         self.host.discard_partial()
         for name in self._uncommitted(base)[1:]:
             self.host.delete_store(name)
-        return self.host.create_store(f"{STORE_PREFIX}{time.time_ns()}", copy_of=base.store)  # names sort by age
+        store = self.host.create_store(f"{STORE_PREFIX}{time.time_ns()}", copy_of=base.store)  # names sort by age
+        self._written.append(store)
+        return store
 
     def commit(self, ledger: Ledger, base: Ledger | None = None) -> None:
         """Make `ledger` (and the store it names) live, then remove generations no one needs.

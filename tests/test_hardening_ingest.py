@@ -283,3 +283,44 @@ def test_a_file_that_never_finishes_reading_fails_alone_on_the_ingest_thread(tmp
     assert "longer than 5 s" in statuses["never-ends.md"]["reason"]
     assert "BENEFITS_QA_PARSE_SECONDS" in statuses["never-ends.md"]["hint"]
     assert statuses["leave.md"]["status"] == "added" and report["live_documents"] == 1
+
+
+# -- point 6: a long-lived reader releases old generations ------------------------------------------
+
+def held_under(folder):
+    """This process's open files and memory maps under `folder`: (count, those of deleted files)."""
+    held = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            held.append(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:  # closed meanwhile
+            pass
+    with open("/proc/self/maps") as maps:
+        held += sorted({line.split(None, 5)[5].strip() for line in maps if len(line.split(None, 5)) == 6})
+    mine = [h for h in held if h.startswith(str(folder))]
+    return len(mine), [h for h in mine if h.endswith("(deleted)")]
+
+
+def test_a_reader_closes_old_generations_after_commits(tmp_path, embedder):
+    import gc
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    index = tmp_path / "index"
+    settings = load_settings(index_dir=index)
+    (docs / "leave.md").write_text("# Leave\n\nBereavement leave is 1 paid day.\n")
+    run_ingest([docs], settings)
+    reader = IndexStore(settings)  # one long-lived reader, like the app's
+    vector = embedder.embed(["How many days of bereavement leave?"])[0]
+    counts = []
+    for days in range(2, 9):
+        (docs / "leave.md").write_text(f"# Leave\n\nBereavement leave is {days} paid days.\n")
+        assert run_ingest([docs], settings).ok  # in this process, as the app's ingest thread does
+        ledger = reader.ledger()
+        assert f"{days} paid days" in reader.dense_search(ledger, vector, 3)[0][0].text
+        assert reader.lexical_search(ledger, "bereavement", 3)
+        gc.collect()
+        counts.append(held_under(index)[0])
+    held, deleted = held_under(index)
+    assert not deleted, deleted  # files of deleted generations no longer hold disk space
+    assert counts[-1] <= counts[1], counts  # commits do not add open files
