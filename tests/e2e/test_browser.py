@@ -421,13 +421,15 @@ def test_a_session_id_from_an_upload_url_does_not_carry_maintainer_status(browse
         while not uploads and time.time() < deadline:
             victim.wait_for_timeout(200)
         session_id = _re.search(r"/_stcore/upload_file/([^/]+)/", uploads[0]).group(1)
+        wait_idle(victim)
+    time.sleep(2)  # the server stores the closed tab's session for a later reconnect
     # The maintainer's tab is closed; someone who read the id in a log presents it.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         context.add_init_script(RESUME_SESSION % session_id)
         intruder = context.new_page()
         intruder.goto(planted_server["url"])
-        intruder.wait_for_selector("[data-testid='stChatMessage']", timeout=60_000)  # the victim's chat:
+        intruder.wait_for_selector("[data-testid='stChatMessage']", timeout=120_000)  # the victim's chat:
         wait_idle(intruder)                                                         # the session resumed
         shot(intruder, "10-resumed-session")
         assert "12 days of wellness leave" in intruder.inner_text("body")
