@@ -1,0 +1,58 @@
+"""Issue #20, point 3: what small hostile files cost at ingest. Prints seconds and outcomes.
+
+    .venv/bin/python bench/hostile_ingest.py
+
+- a 165 KB Markdown file of one paragraph ('Leave is paid. ' * 11000): ingested (embedded) in full;
+- a PDF of 2,000 pages sharing one content stream: refused by the page budget (BENEFITS_QA_MAX_PAGES).
+"""
+from __future__ import annotations
+
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def hostile_pdf(path: Path, pages: int = 2000) -> None:
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=1)
+    for line in range(45):
+        page.drawString(40, 760 - 16 * line, f"Employees accrue paid leave as set out in section {line}. Leave is paid.")
+    page.showPage()
+    page.save()
+    first = PdfReader(buffer).pages[0]
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_page(first)
+    with open(path, "wb") as out:
+        writer.write(out)
+
+
+def main() -> None:
+    from ingest.pipeline import run_ingest
+    from rag.config import load_settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        cases = {"one-paragraph.md": lambda p: p.write_text("# Leave\n\n" + "Leave is paid. " * 11000),
+                 "2000-pages.pdf": hostile_pdf}
+        for name, make in cases.items():
+            folder = root / name.replace(".", "-")
+            folder.mkdir()
+            make(folder / name)
+            started = time.perf_counter()
+            report = run_ingest([folder], load_settings(index_dir=root / f"index-{folder.name}"))
+            seconds = time.perf_counter() - started
+            f = report.files[0]
+            print(f"{name:18} {(folder / name).stat().st_size / 1024:7.0f} KB  {seconds:6.1f} s  {f.status} "
+                  f"{f.chunks} chunks {f.reason}")
+
+
+if __name__ == "__main__":
+    main()
