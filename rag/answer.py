@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from pathlib import Path
 from functools import cached_property
 
 import numpy as np
@@ -18,8 +18,9 @@ from rag.glossary import Glossary
 from rag.index import IndexStore
 from rag.lexical import content_terms, without_words
 from rag.parts import question_parts
-from rag.prompts import read_lines, read_raw, read_table, render
+from rag.prompts import read_raw, read_table, render
 from rag.retrieve import HybridRetriever, Retrieval
+from rag.safety_model import DEFAULT_MODEL, SafetyClassifier, SafetyModel
 from rag.types import Answer, Citation
 from rag.versions import CURRENT
 
@@ -59,8 +60,11 @@ class Assistant:
         question = " ".join(question.split())
         if not question:
             raise BenefitsQAError("The question is empty: type what you want to know.")
+        found = self.safety_check(question)  # first, and on every message however long
         if len(question) > MAX_QUESTION_CHARS:
-            raise BenefitsQAError(f"The question is over {MAX_QUESTION_CHARS} characters: shorten it to the point you need answered.")
+            resources = render(self.settings, "crisis.md" if found.crisis else "concern.md") if found.crisis or found.concern else ""
+            raise BenefitsQAError("\n\n".join(filter(None, [resources, f"The question is over {MAX_QUESTION_CHARS} characters: "
+                                                                          "shorten it to the point you need answered."])))
         searched_for = condense(question, history or [])
         retrieval = self.retriever.retrieve(searched_for)
         candidates = self.score_sentences(retrieval)
@@ -79,7 +83,7 @@ class Assistant:
             if cases:
                 answer.notices.append(render(self.settings, "depends_note.md", cases=" and by ".join(cases)))
             answer.notices += self.version_notes(answer, retrieval)
-        self.add_safety_texts(answer, self.safety_check(question))
+        self.add_safety_texts(answer, found)
         log.info("answered in %.0f ms: %d citations, abstained=%s, crisis=%s, follow-up=%s",
                  (time.perf_counter() - started) * 1000, len(answer.citations), answer.abstained,
                  answer.crisis, searched_for != question)
@@ -133,22 +137,24 @@ class Assistant:
                                      score=round(by_n[n].dense_similarity, 4)) for n in cited]
 
     @cached_property
-    def meaning_check(self) -> safety.MeaningCheck:
-        return safety.MeaningCheck(self.embedder, read_lines(self.settings, "crisis_examples.txt"),
-                                   read_lines(self.settings, "not_crisis_examples.txt"), self.settings.crisis_similarity)
+    def safety_classifier(self) -> SafetyClassifier:
+        path = Path(self.settings.safety_model) if self.settings.safety_model else DEFAULT_MODEL
+        return SafetyClassifier(SafetyModel.load(path), self.embedder)
 
     def safety_check(self, message: str) -> safety.SafetyCheck:
-        """Patterns first (instant, no model); then meaning, for the wordings they miss."""
-        found = safety.check(message)
-        if not found.crisis and self.meaning_check.flags(message):
-            found = replace(found, crisis=True, distress=False)
-        return found
+        """Crisis, concern for someone else, distress or none: the trained classifier over the
+        message's windows, with explicit first-person statements deciding alone."""
+        return self.safety_classifier.check(message)
 
     def add_safety_texts(self, answer: Answer, found: safety.SafetyCheck) -> None:
-        """Crisis resources before the answer; EAP pointer and legal notes after it."""
+        """Crisis resources (or how to help someone else) before the answer; the EAP pointer and
+        legal notes after it."""
+        answer.safety = found.outcome
         if found.crisis:
             answer.crisis = True
             answer.preamble = render(self.settings, "crisis.md")
+        elif found.concern:
+            answer.preamble = render(self.settings, "concern.md")
         elif found.distress:
             answer.notices.append(render(self.settings, "distress.md"))
         notes = dict(read_table(self.settings, "legal_notes.tsv"))

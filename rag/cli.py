@@ -122,10 +122,7 @@ def cmd_eval(args) -> int:
         report.multi_turn_dialogues = multi.answerable
         report.multi_turn_hit_at_5, report.multi_turn_key_fact_recall = multi.hit_at_5, multi.key_fact_recall
         report.failures += [{**f, "dialogue": True} for f in multi.failures]
-    crisis_path = Path(args.crisis or PROJECT_ROOT / "tests" / "eval" / "crisis.jsonl")
-    if crisis_path.exists():
-        report.crisis_recall, report.crisis_false_alarm_rate, wrong = evaluate.crisis_rates(crisis_path, assistant.safety_check)
-        report.failures += [{"id": i, "crisis_check_wrong": True} for i in wrong]
+    report.safety = _safety_reports(args, assistant)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
         return 0
@@ -136,13 +133,67 @@ def cmd_eval(args) -> int:
             ("latency p50 (ms)", report.latency_p50_ms), ("latency p95 (ms)", report.latency_p95_ms),
             ("multi-turn dialogues", report.multi_turn_dialogues), ("multi-turn hit@5", report.multi_turn_hit_at_5),
             ("multi-turn key-fact recall", report.multi_turn_key_fact_recall),
-            ("LLM answers grounded", report.llm_grounded_share),
-            ("crisis recall", report.crisis_recall), ("crisis false-alarm rate", report.crisis_false_alarm_rate)]
+            ("LLM answers grounded", report.llm_grounded_share)]
     print(f"Evaluation of {path}")
     for name, value in rows:
         print(f"  {name:<28} {value}")
     if report.failures:
         print(f"  {len(report.failures)} questions not perfect (see --json for the list)")
+    _print_safety(report.safety)
+    return 0
+
+
+def _safety_reports(args, assistant) -> list:
+    from rag import evaluate
+    from rag.config import PROJECT_ROOT
+    from rag.safety_model import load_labelled
+
+    files = ([evaluate.SafetySetFile(Path(f).name, Path(f), "holdout" in f or "blind" in f) for f in args.safety]
+             if args.safety else [f for f in evaluate.safety_sets(PROJECT_ROOT) if f.path.exists()])
+    return [evaluate.safety_set(f.name, load_labelled(f.path), assistant.safety_check, f.held_out) for f in files]
+
+
+def _print_safety(reports) -> None:
+    if not reports:
+        return
+    print("\nSafety check (crisis recall, false alarms on ordinary and distress messages, concern and distress accuracy):")
+    print(f"  {'set':<26} {'messages':>8} {'recall':>7} {'explicit missed':>15} {'false alarms':>12} "
+          f"{'concern':>8} {'distress':>8} {'distress→crisis':>15}")
+    for r in reports:
+        cells = [r.crisis_recall, r.explicit_missed, r.false_alarm_rate, r.concern_accuracy, r.distress_accuracy,
+                 r.distress_as_crisis]
+        recall, explicit, alarms, concern, distress, as_crisis = ("-" if c is None else c for c in cells)
+        print(f"  {r.name:<26} {r.messages:>8} {recall:>7} {explicit:>15} {alarms:>12} {concern:>8} {distress:>8} {as_crisis:>15}")
+    for r in reports:
+        flagged = [w for w in r.wrong if r.held_out and w.expected in ("none", "distress") and w.got in ("crisis", "concern")]
+        if flagged:
+            print(f"\n  {r.name}: ordinary messages flagged")
+            for w in flagged:
+                print(f"    {w.id} ({w.expected} → {w.got}): {w.text}")
+
+
+def cmd_train_safety(args) -> int:
+    from rag.config import PROJECT_ROOT
+    from rag.embed import Embedder
+    from rag.safety_model import DEFAULT_MODEL, load_labelled
+    from rag.safety_train import training_files, train
+
+    settings = _settings(args)
+    files = [Path(f) for f in args.data] if args.data else training_files(PROJECT_ROOT, settings.prompts_dir)
+    messages = [m for f in files for m in load_labelled(f)]
+    out = Path(args.out or settings.safety_model or DEFAULT_MODEL)
+    report = train(messages, Embedder(settings), max_false_alarm=args.max_false_alarm,
+                   trained_on=tuple(f.name for f in files))
+    if not args.dry_run:
+        report.model.save(out)
+    cv = report.cross_validated
+    print(f"Trained on {len(messages)} messages from {len(files)} files: "
+          + ", ".join(f"{n} {label}" for label, n in report.counts))
+    print(f"Thresholds (chosen out of fold, frozen): crisis {report.model.thresholds.crisis}, "
+          f"concern {report.model.thresholds.concern}, distress {report.model.thresholds.distress}")
+    print(f"Out of fold (development figures): crisis recall {cv.crisis_recall}, false alarms {cv.false_alarm_rate}, "
+          f"concern {cv.concern_accuracy}, distress {cv.distress_accuracy}, distress given crisis texts {cv.distress_as_crisis}")
+    print("(not written: --dry-run)" if args.dry_run else f"Written to {out}")
     return 0
 
 
@@ -227,10 +278,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="grade answers on a question file (hit@k, MRR, key facts, abstention)")
     p.add_argument("--questions", metavar="FILE", help="JSON Lines questions (default: tests/eval/questions.jsonl)")
     p.add_argument("--dialogues", metavar="FILE", help="JSON Lines dialogues (default: tests/eval/dialogues.jsonl)")
-    p.add_argument("--crisis", metavar="FILE", help="JSON Lines crisis messages (default: tests/eval/crisis.jsonl)")
+    p.add_argument("--safety", action="append", metavar="FILE",
+                   help="JSON Lines labelled messages for the safety check, repeatable (default: every set in tests/eval; "
+                        "a file named *holdout* or *blind* is reported as held out)")
     index_flag(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("train-safety", help="refit the safety classifier from labelled messages and freeze its thresholds")
+    p.add_argument("--data", action="append", metavar="FILE",
+                   help="JSON Lines {id, text, label}, repeatable (default: the development sets and prompts/safety_examples.jsonl)")
+    p.add_argument("--out", metavar="FILE", help="where to write the model (default: $BENEFITS_QA_SAFETY_MODEL or the shipped one)")
+    p.add_argument("--max-false-alarm", type=float, default=0.01,
+                   help="share of ordinary and distress messages that may get the crisis texts, and again the concern "
+                        "texts, out of fold (default 0.01)")
+    p.add_argument("--dry-run", action="store_true", help="train and report, write nothing")
+    p.set_defaults(func=cmd_train_safety)
 
     p = sub.add_parser("calibrate", help="suggest the abstention threshold from a question file")
     p.add_argument("--questions", metavar="FILE", help="JSON Lines questions (default: tests/eval/calibration.jsonl)")

@@ -69,9 +69,9 @@ class Settings:
     abstain_threshold: float = 0.8034
     abstain_lexical_weight: float = 0.2312
     max_answer_sentences: int = 4
-    # A message sentence at least this similar to a risk example in prompts/crisis_examples.txt gets
-    # the crisis resources, like a pattern match (rag/safety.py, MeaningCheck); above 1: patterns only.
-    crisis_similarity: float = 0.45
+    # The trained safety classifier (rag/safety_model.py): weights and frozen thresholds, written by
+    # `benefits-qa train-safety`. Empty: the one that ships in rag/data/.
+    safety_model: str = ""
     # Client/server mode: a Chroma server's URL (http://host:port). Empty: the embedded store in
     # index_dir. Several indexes can share one server under different collection prefixes.
     chroma_url: str = ""
@@ -149,7 +149,7 @@ _ENV_FIELDS = {
     "CHROMA_URL": ("chroma_url", str),
     "CHROMA_PREFIX": ("chroma_prefix", str),
     "MAX_ANSWER_SENTENCES": ("max_answer_sentences", int),
-    "CRISIS_SIMILARITY": ("crisis_similarity", float),
+    "SAFETY_MODEL": ("safety_model", str),
     "MAX_FILE_MB": ("max_file_mb", float),
     "MAX_PAGES": ("max_pages", int),
     "MAX_DOCUMENT_CHARS": ("max_document_chars", int),
@@ -186,6 +186,11 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
         raise ConfigError(f"{PREFIX}ABSTAIN_LEXICAL_THRESHOLD is no longer used: abstention now weighs "
                           f"the two signals together. Unset it, and run `benefits-qa calibrate` for "
                           f"{PREFIX}ABSTAIN_THRESHOLD and {PREFIX}ABSTAIN_LEXICAL_WEIGHT.")
+    if environ.get(PREFIX + "CRISIS_SIMILARITY"):
+        # Replaced in 2026-11 by a trained classifier: a kept value would silently do nothing.
+        raise ConfigError(f"{PREFIX}CRISIS_SIMILARITY is no longer used: a trained classifier now reads each "
+                          f"message. Unset it; to teach the check new wordings, add examples and run "
+                          f"`benefits-qa train-safety` (README, Safety).")
     values = {}
     for suffix, (field, kind) in _ENV_FIELDS.items():
         raw = environ.get(PREFIX + suffix)

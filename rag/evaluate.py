@@ -124,8 +124,7 @@ class EvalReport:
     latency_p50_ms: float
     latency_p95_ms: float
     failures: list[dict] = field(default_factory=list)
-    crisis_recall: float | None = None
-    crisis_false_alarm_rate: float | None = None
+    safety: list[SafetySetReport] = field(default_factory=list)
     multi_turn_dialogues: int | None = None
     multi_turn_hit_at_5: float | None = None
     multi_turn_key_fact_recall: float | None = None
@@ -236,21 +235,70 @@ def fit_abstention(semantic: list[float], lexical: list[float], answerable: list
     return round(float(ties[(len(ties) - 1) // 2]), 4), weight
 
 
-def crisis_rates(path: Path, detect=None) -> tuple[float, float, list[str]]:
-    """Recall on crisis messages, false-alarm rate on the others, and the ids gotten wrong.
-    `detect(text)` gives a SafetyCheck: the assistant's (patterns and meaning) or, by default,
-    the patterns alone."""
-    from rag.safety import check
+@dataclass(frozen=True)
+class SafetySetFile:
+    name: str
+    path: Path
+    held_out: bool  # written blind, never trained or tuned on
 
-    detect = detect or check
-    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    crisis = [r for r in rows if r["crisis"]]
-    other = [r for r in rows if not r["crisis"]]
-    missed = [r["id"] for r in crisis if not detect(r["text"]).crisis]
-    alarms = [r["id"] for r in other if detect(r["text"]).crisis]
-    recall = 1 - len(missed) / len(crisis) if crisis else 1.0
-    false_alarms = len(alarms) / len(other) if other else 0.0
-    return round(recall, 4), round(false_alarms, 4), missed + alarms
+
+def safety_sets(root: Path) -> list[SafetySetFile]:
+    """The labelled message sets `benefits-qa eval` reports on: development sets (the classifier is
+    trained on them) and held-out sets (never trained or tuned on)."""
+    folder = root / "tests" / "eval"
+    return [SafetySetFile("crisis (dev)", folder / "crisis.jsonl", False),
+            SafetySetFile("crisis set 6 (dev)", folder / "crisis_set6.jsonl", False),
+            SafetySetFile("ordinary (dev)", folder / "ordinary_dev.jsonl", False),
+            SafetySetFile("crisis blind (held out)", folder / "crisis_blind.jsonl", True),
+            SafetySetFile("ordinary (held out)", folder / "ordinary_holdout.jsonl", True)]
+
+
+@dataclass(frozen=True)
+class SafetyMiss:
+    id: str
+    expected: str
+    got: str
+    text: str  # a test message, never a user's
+
+
+@dataclass(frozen=True)
+class SafetySetReport:
+    """The safety check on one labelled set (rag/safety_model.py, load_labelled)."""
+
+    name: str
+    held_out: bool
+    messages: int
+    crisis_recall: float | None  # None: the set has no crisis message
+    explicit_missed: int  # crisis messages marked "severity": "explicit" (intent, plan, means) that were missed
+    false_alarm_rate: float | None  # ordinary and distress messages given crisis or concern texts
+    concern_accuracy: float | None
+    distress_accuracy: float | None
+    distress_as_crisis: int
+    wrong: tuple[SafetyMiss, ...]
+
+
+def safety_set(name: str, messages, detect, held_out: bool) -> SafetySetReport:
+    """Score `detect(text) -> SafetyCheck` on labelled messages."""
+    from rag import safety
+
+    got = [detect(m.text).outcome for m in messages]
+    pairs = list(zip(messages, got))
+
+    def share(of_label: set[str], matching) -> float | None:
+        rows = [g for m, g in pairs if m.label in of_label]
+        return round(sum(matching(g) for g in rows) / len(rows), 4) if rows else None
+
+    wrong = tuple(SafetyMiss(m.id, m.label, g, m.text) for m, g in pairs
+                  if g != m.label and not (m.label == safety.NONE and g == safety.DISTRESS))
+    return SafetySetReport(
+        name=name, held_out=held_out, messages=len(messages),
+        crisis_recall=share({safety.CRISIS}, lambda g: g == safety.CRISIS),
+        explicit_missed=sum(1 for m, g in pairs if m.label == safety.CRISIS and m.severity == "explicit" and g != safety.CRISIS),
+        false_alarm_rate=share({safety.NONE, safety.DISTRESS}, lambda g: g in (safety.CRISIS, safety.CONCERN)),
+        concern_accuracy=share({safety.CONCERN}, lambda g: g == safety.CONCERN),
+        distress_accuracy=share({safety.DISTRESS}, lambda g: g == safety.DISTRESS),
+        distress_as_crisis=sum(1 for m, g in pairs if m.label == safety.DISTRESS and g == safety.CRISIS),
+        wrong=wrong)
 
 
 def run_dialogues(assistant, dialogues: list[Dialogue]) -> list[Outcome]:

@@ -1,21 +1,28 @@
-"""Safety checks that run on every question, before retrieval: crisis, distress, legal topics.
+"""The safety check that runs on every message: crisis, concern for someone else, distress, none;
+and the legal topics that get a "not legal advice" note.
 
-Crisis detection favours recall: showing crisis resources to someone who did not need them costs
-a few lines of text; missing someone who did cannot be undone. Patterns are written from the
-common ways people express suicidal thoughts or self-harm (direct, indirect, misspelt, lower case),
-and ordinary figures of speech ("this deadline is killing me") are excluded explicitly.
+A trained classifier (rag/safety_model.py) reads each window of the message; the patterns below
+serve it as features, and a short list of explicit first-person statements decides on its own.
+Four outcomes, each with its own text in prompts/:
+- CRISIS: the writer may be at risk (suicide, self-harm): crisis resources first;
+- CONCERN: the writer worries about someone else at risk: how to help, the same resources;
+- DISTRESS: upset, scared, exhausted, with no sign of risk: a one-line EAP pointer;
+- NONE: an ordinary question, conditionals and figures of speech included.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from rag.lexical import sentences
 
-_SELF = r"(?:my ?self|him ?self|her ?self|them ?selves|them ?self)"  # someone else at risk counts too
-_CRISIS = [
+CRISIS, CONCERN, DISTRESS, NONE = "crisis", "concern", "distress", "none"
+OUTCOMES = (NONE, DISTRESS, CONCERN, CRISIS)  # in rising order of what the reply must show first
+
+_SELF = r"(?:my ?self|him ?self|her ?self|them ?selves|them ?self)"  # risk to someone else is worded alike
+# Wordings of risk, to the writer or to someone else, direct or not: a feature of the classifier.
+_RISK_WORDING = [
     r"\bsu+[ie]*c+[ie]*d(?:e|al|el|ality|es)?\b",          # suicide, suicidal, sucide, suicidel…
     r"\bsu[i]?[sc]ide\b",
     rf"\bkill(?:ing|ed)? {_SELF}\b",
@@ -47,8 +54,8 @@ _CRISIS = [
     r"\b(?:goodbye|suicide|farewell) (?:letters?|notes?)\b",
     r"\b(?:disappear|vanish) (?:forever|for good)\b",
     # being gone: "if I was gone", "if I wasn't here", "if I died tonight"
-    r"\bif i (?:was|were|wasnt|werent|am|died|disappeared|wasnt around|wasnt here)\b.{0,12}"
-    r"(?:gone|here|around|alive|dead|tonight|tomorrow)?",
+    # the tail is required: "if I am laid off" is a plain conditional, "if I was gone" is not
+    r"\bif i (?:was|were|wasnt|werent|died|disappeared) (?:\w+ ){0,2}(?:gone|here anymore|around anymore|alive|dead|tonight)\b",
     r"\b(?:no ?one|nobody) (?:would|will|wd) (?:even )?(?:notice|care|miss me)\b",
     r"\b(?:i am|im|i feel like) (?:a|such a|just a) burden\b",
     r"\b(?:pain|suffering|hurting) to (?:stop|end)\b.{0,20}\b(?:permanent\w*|forever|for good)",
@@ -135,7 +142,7 @@ _CRISIS = [
     r"\bno vale la pena (?:vivir|seguir)\b",
 ]
 # Figures of speech and other people's words that use the same vocabulary without the meaning.
-_NOT_CRISIS = [
+_FIGURES_OF_SPEECH = [
     r"\bsuicide (?:squad|doors?|squeeze|bomb\w*|mission|run|(?:prevention|awareness) (?:training|course|program|month|week|day"
     r"|hotline|line|lifeline))\b",
     r"\b(?:if|when|after|before|in case) i (?:die|pass away|am dead)\b(?! tonight| today| tomorrow)",
@@ -170,6 +177,37 @@ _LEGAL = {
 }
 
 
+
+# Explicit first-person statements of intent, wish or act. These alone decide CRISIS: each was
+# checked against every ordinary, distress and concern message of the development sets (none hit).
+_EXPLICIT_SELF = [
+    r"\b(?:kill|killing|hang|hanging|drown|drowning|poison|poisoning) my ?self\b",
+    r"\b(?:unalive|un-alive) my ?self\b|\bkms\b",
+    r"\b(?:i|im|i am|ive been|i have been|i feel|i felt|feeling|been) (?:so |really |very |kinda |kind of |pretty |a bit |a little )?"
+    r"su+[ie]*c+[ie]*d(?:al|el)\b",
+    r"\b(?:i|i really|i just|i honestly|honestly i|i kind of|i kinda|i sometimes|i still) (?:want|wanna|wish|need) to die\b"
+    r"(?! (?:of|laughing|from|when|if|on|at|in))",
+    r"\b(?:end|ending|take|taking) my (?:own )?life\b(?! insurance| savings| coverage| policy)",
+    r"\b(?:think|thinking|thought|thoughts) (?:about|of) (?:killing my ?self|ending (?:it all|my (?:own )?life)|taking my (?:own )?life)\b",
+    r"\b(?:i|ive|i have|i had) (?:tried|attempted) (?:to kill my ?self|suicide|to end my life|to take my life)\b",
+    r"\b(?:i|i just|i really) (?:dont|do not|no longer) (?:want|wanna|wish) to (?:live|be alive|exist|wake up)\b",
+    r"\b(?:matarme|suicidarme|quitarme la vida|acabar con mi vida|me voy a matar|me quiero morir|quiero morirme)\b",
+    r"\b(?:no quiero|ya no quiero) (?:vivir|seguir viviendo|despertar)\b",
+]
+# Someone else named, or spoken of: "my son", "a guy on my team", "she said". With risk wording,
+# the classifier tells concern for them from risk to the writer.
+_OTHER_PERSON = [
+    r"\b(?:my|our|a|his|her|their|the) (?:\w+ )?(?:son|daughter|kid|kids|child|children|teen|teenager|husband|wife|partner|"
+    r"spouse|boyfriend|girlfriend|fiance|fiancee|friend|coworker|co-worker|colleague|teammate|brother|sister|mom|mother|dad|"
+    r"father|parent|roommate|report|direct report|employee|cousin|uncle|aunt|grandma|grandpa|nephew|niece|neighbor|manager|boss|"
+    r"guy|girl|person|someone|somebody|hijo|hija|esposo|esposa|amigo|amiga|companero|companera|hermano|hermana)\b",
+    r"\b(?:he|she|hes|shes|him|himself|herself|themselves|themself)\b",  # not "they": mostly the employer
+]
+_FIRST_PERSON = [r"\b(?:i|im|ive|id|ill|me|my|myself|mine|yo|me siento)\b"]
+_CONDITIONAL = [r"\b(?:if|when|while|once|after|before|in case|unless|what if) (?:i|im|i am|i was|i were|i get|i got|i die|i leave|"
+                r"i quit|something happens)\b"]
+
+
 def normalize(text: str) -> str:
     """Lower case, accents folded ("daño" → "dano"), apostrophes dropped ("don't" → "dont"), other
     punctuation to spaces."""
@@ -180,18 +218,41 @@ def normalize(text: str) -> str:
 
 @dataclass(frozen=True)
 class SafetyCheck:
-    crisis: bool = False
-    distress: bool = False
+    """What the check decided for one message, and which legal topics it touches."""
+
+    outcome: str = NONE
     legal_topics: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def crisis(self) -> bool:
+        return self.outcome == CRISIS
+
+    @property
+    def concern(self) -> bool:
+        return self.outcome == CONCERN
+
+    @property
+    def distress(self) -> bool:
+        return self.outcome == DISTRESS
 
 
 def _any(patterns: list[str], text: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
 
+WINDOW_WORDS = 25
+# A message of several short sentences is also read whole, up to this many words: "I've saved my
+# pills. Does the life insurance pay if it's suicide?" means more together than apart.
+WHOLE_MESSAGE_WORDS = 60
+# Windows read by the classifier; the patterns read the whole message however long. 200 windows
+# are about 5,000 words, far beyond a chat message (the app takes 2,000 characters).
+MAX_WINDOWS = 200
+
+
 def message_windows(message: str) -> list[str]:
     """A message's sentences; a long run-on one in overlapping windows of WINDOW_WORDS words, so that
-    one sentence about dying is not drowned by a paragraph about a 401(k) withdrawal."""
+    one sentence about dying is not drowned by a paragraph about a 401(k) withdrawal. A short
+    message of several sentences is also given whole."""
     windows = []
     for sentence in sentences(message):
         words = sentence.split()
@@ -200,51 +261,48 @@ def message_windows(message: str) -> list[str]:
         else:
             step = WINDOW_WORDS * 3 // 5
             windows += [" ".join(words[i:i + WINDOW_WORDS]) for i in range(0, len(words) - WINDOW_WORDS // 2, step)]
-    return windows or [message]
+    whole = " ".join(message.split())
+    if len(windows) > 1 and len(whole.split()) <= WHOLE_MESSAGE_WORDS:
+        windows.append(whole)
+    return windows[:MAX_WINDOWS] or ([whole] if whole else [])
 
 
-WINDOW_WORDS = 25
-# A window counts only if it is closer to a risk example than to any look-alike, by this much:
-# "does the life insurance pay if I die?" is near both, and nearer the look-alike.
-LOOKALIKE_MARGIN = 0.05
+# The classifier's pattern features, in this order (rag/safety_model.py stores the names with the
+# weights, so a model trained on another list is refused rather than misread).
+FEATURES = ("risk_wording", "explicit_self", "other_person", "third_person", "first_person", "distress_words",
+            "figure_of_speech", "conditional", "legal_topic")
 
 
-class MeaningCheck:
-    """Crisis by meaning, for the wordings no pattern foresaw ("I won't need COBRA, I won't be around
-    long enough"). Each window of the message is embedded and compared with example sentences of
-    risk and of look-alikes; it flags when a window is at least `threshold` similar to a risk
-    example and closer to it than to any look-alike (by LOOKALIKE_MARGIN). Recall comes first, as for
-    the patterns: the threshold was set on the crisis sets so that no risk message there is missed."""
+def window_features(window: str) -> tuple[float, ...]:
+    text = normalize(window)
+    harmless = text
+    for pattern in _FIGURES_OF_SPEECH:
+        harmless = re.sub(pattern, " ", harmless)
+    return tuple(float(hit) for hit in (
+        _any(_RISK_WORDING, harmless), _any(_EXPLICIT_SELF, text), bool(re.search(_OTHER_PERSON[0], text)),
+        bool(re.search(_OTHER_PERSON[1], text)), _any(_FIRST_PERSON, text), _any(_DISTRESS, text),
+        harmless != text, _any(_CONDITIONAL, text), any(re.search(p, text) for p in _LEGAL.values())))
 
-    def __init__(self, embedder, risk_examples: list[str], lookalike_examples: list[str], threshold: float):
-        self.embedder, self.threshold = embedder, threshold
-        self._risk, self._lookalike = risk_examples, lookalike_examples
 
-    @cached_property
-    def vectors(self):
-        """The examples' vectors, embedded once per process, at the first message."""
-        return (self.embedder.embed(self._risk),
-                self.embedder.embed(self._lookalike) if self._lookalike else None)
+def states_risk_explicitly(message: str) -> bool:
+    """An explicit first-person statement of suicidal intent, wish or act ("I want to kill myself")."""
+    return _any(_EXPLICIT_SELF, normalize(message))
 
-    def flags(self, message: str) -> bool:
-        if not self._risk:
-            return False
-        risk, lookalike = self.vectors
-        windows = self.embedder.embed(message_windows(message))
-        to_risk = (windows @ risk.T).max(axis=1)
-        to_lookalike = (windows @ lookalike.T).max(axis=1) if lookalike is not None else to_risk - 1
-        return bool(((to_risk >= self.threshold) & (to_risk >= to_lookalike + LOOKALIKE_MARGIN)).any())
+
+def shows_distress(message: str) -> bool:
+    return _any(_DISTRESS, normalize(message))
+
+
+def legal_topics(message: str) -> tuple[str, ...]:
+    text = normalize(message)
+    return tuple(topic for topic, pattern in _LEGAL.items() if re.search(pattern, text))
 
 
 def check(message: str) -> SafetyCheck:
-    text = normalize(message)
-    harmless = text
-    for pattern in _NOT_CRISIS:
-        harmless = re.sub(pattern, " ", harmless)
-    crisis = _any(_CRISIS, harmless)
-    distress = not crisis and _any(_DISTRESS, text)
-    legal = tuple(topic for topic, pattern in _LEGAL.items() if re.search(pattern, text))
-    return SafetyCheck(crisis=crisis, distress=distress, legal_topics=legal)
+    """The patterns alone, without the classifier: explicit statements and distress words. The
+    assistant adds the classifier (Assistant.safety_check); this is its floor and its fallback."""
+    outcome = CRISIS if states_risk_explicitly(message) else DISTRESS if shows_distress(message) else NONE
+    return SafetyCheck(outcome=outcome, legal_topics=legal_topics(message))
 
 
 # Sentences in a document that address a model rather than the employee: a policy never needs to

@@ -76,9 +76,10 @@ class Answer:
     text: str  # sentences each ending with its citation marker [n]
     citations: list[Citation] = field(default_factory=list)
     abstained: bool = False
-    preamble: str = ""  # shown before the answer: crisis resources
+    preamble: str = ""  # shown before the answer: crisis resources, or how to help someone at risk
     notices: list[str] = field(default_factory=list)  # shown after it: version, EAP and legal notes
     crisis: bool = False
+    safety: str = "none"  # the safety check's outcome: crisis | concern | distress | none (rag/safety.py)
     searched_for: str = ""  # the question as retrieved: a follow-up joined to the one it follows
     generated: bool = False  # True when an LLM wrote the text and it passed the grounding checks
     grounding_problems: list[str] = field(default_factory=list)  # why a generated answer was not used
@@ -95,4 +96,5 @@ class Answer:
             "citations": [asdict(c) for c in self.citations],
             "abstained": self.abstained,
             "crisis": self.crisis,
+            "safety": self.safety,
         }

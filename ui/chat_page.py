@@ -13,8 +13,8 @@ from rag.render import answer_markdown, citation_heading, escape_markdown, passa
 from ui.shared import get_assistant, page_image, starters
 
 def show_answer(answer, store, ledger, turn: int, question: str, settings) -> None:
-    if answer.preamble:  # crisis resources come first, always
-        st.error(answer.preamble)
+    if answer.preamble:  # crisis resources come first, always; help for someone else is no alarm
+        (st.error if answer.crisis else st.info)(answer.preamble)
     st.markdown(answer_markdown(answer))
     for notice in answer.notices:
         st.info(escape_markdown(notice))

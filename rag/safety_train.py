@@ -1,0 +1,219 @@
+"""Fit the safety classifier (rag/safety_model.py) on labelled messages, and choose its thresholds.
+
+Labels are given per message, but risk often sits in one sentence of a long benefits question. So
+the regression is fitted on windows in a few rounds (multiple-instance learning): first on the
+messages of one window and on every window of ordinary messages, then each longer message lends
+only its window that the model finds most like its label; its other windows are left out, since
+"does cobra start right away?" in a crisis message is no sign of crisis.
+
+The thresholds are chosen on out-of-fold predictions (each message scored by a model that never
+saw it), then frozen into the model file. The final weights are fitted on every message.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag import safety
+from rag.safety_model import (LabelledMessage, MeaningWeights, MessageScores, SafetyModel, Thresholds,
+                              WordingWeights, softmax, decide, window_matrix, wording_matrix,
+                              wording_vectorizers)
+
+# Fitting rounds after the first: the chosen windows no longer change after two on the dev sets.
+MIL_ROUNDS = 2
+# Inverse L2 strengths, from a sweep of out-of-fold recall at 1% false alarms on the development
+# sets (README, Safety): strong for the 393 standardised meaning features, weak for the sparse,
+# unit-length TF-IDF rows.
+MEANING_C = 0.05
+# Ordinary messages that may get the EAP pointer because their crisis probability is doubtful.
+SUPPORT_SHARE = 0.05
+WORDING_C = 5.0
+
+
+@dataclass(frozen=True)
+class CrossValidated:
+    """Out-of-fold figures at the chosen thresholds: development figures, not held-out ones."""
+
+    crisis_recall: float
+    false_alarm_rate: float  # ordinary and distress messages that got crisis or concern texts
+    concern_accuracy: float
+    distress_accuracy: float
+    distress_as_crisis: int
+
+
+@dataclass(frozen=True)
+class TrainingReport:
+    model: SafetyModel
+    counts: tuple[tuple[str, int], ...]
+    cross_validated: CrossValidated
+
+
+def _logistic(x, labels: list[str], c: float, solver: str):
+    """A multinomial regression whose rows come out in safety.OUTCOMES order; an outcome with no
+    window in this round (few examples, one fold) gets no probability."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    regression = LogisticRegression(C=c, class_weight="balanced", solver=solver, max_iter=1000, tol=1e-3)
+    with warnings.catch_warnings():
+        # saga may stop at max_iter on the sparse TF-IDF rows; the out-of-fold figures are measured
+        # with the weights as they come out, so the warning adds nothing.
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        regression.fit(x, labels)
+    coef, intercept = np.zeros((len(safety.OUTCOMES), x.shape[1])), np.full(len(safety.OUTCOMES), -30.0)
+    for row, label in enumerate(regression.classes_):
+        coef[_COLUMN[label]], intercept[_COLUMN[label]] = regression.coef_[row], regression.intercept_[row]
+    return coef, intercept
+
+
+_COLUMN = {label: i for i, label in enumerate(safety.OUTCOMES)}
+
+
+@dataclass(frozen=True)
+class _Fit:
+    mean: np.ndarray
+    scale: np.ndarray
+    meaning_coef: np.ndarray
+    meaning_intercept: np.ndarray
+    wording_coef: np.ndarray
+    wording_intercept: np.ndarray
+
+    def probabilities(self, windows: "_Windows", rows) -> np.ndarray:
+        meaning = softmax(((windows.x[rows] - self.mean) / self.scale) @ self.meaning_coef.T + self.meaning_intercept)
+        wording = softmax(np.asarray(windows.words[rows] @ self.wording_coef.T) + self.wording_intercept)
+        return (meaning + wording) / 2
+
+
+class _Windows:
+    """Every message's windows, embedded and counted once (folds share them). The TF-IDF
+    vocabulary is fitted on all windows, without labels."""
+
+    def __init__(self, messages: list[LabelledMessage], embedder):
+        self.messages = messages
+        per_message = [safety.message_windows(m.text) or [""] for m in messages]
+        self.unique = sorted({w for ws in per_message for w in ws})
+        position = {w: i for i, w in enumerate(self.unique)}
+        self.of = [np.asarray([position[w] for w in ws]) for ws in per_message]
+        self.x = window_matrix(self.unique, embedder.embed(self.unique))
+        self.vectorizers = wording_vectorizers()
+        for vectorizer in self.vectorizers:
+            vectorizer.fit([safety.normalize(w) for w in self.unique])
+        self.words = wording_matrix(self.vectorizers, self.unique)
+        self.explicit = np.asarray([safety.states_risk_explicitly(m.text) for m in messages])
+        self.distress_words = np.asarray([safety.shows_distress(m.text) for m in messages])
+
+
+def _fit(windows: _Windows, chosen: list[int]) -> _Fit:
+    fitted: _Fit | None = None
+    for _ in range(MIL_ROUNDS + 1):
+        rows, labels = [], []
+        for m in chosen:
+            message, of = windows.messages[m], windows.of[m]
+            if message.label == safety.NONE or len(of) == 1:
+                rows += list(of)
+                labels += [message.label] * len(of)
+            elif fitted is not None:
+                rows.append(of[int(np.argmax(fitted.probabilities(windows, of)[:, _COLUMN[message.label]]))])
+                labels.append(message.label)
+        x = windows.x[rows]
+        mean, scale = x.mean(axis=0), x.std(axis=0)
+        scale[scale == 0] = 1.0
+        meaning = _logistic((x - mean) / scale, labels, MEANING_C, "newton-cg")
+        wording = _logistic(windows.words[rows], labels, WORDING_C, "saga")
+        fitted = _Fit(mean, scale, *meaning, *wording)
+    return fitted
+
+
+def _scores(fitted: _Fit, windows: _Windows, m: int) -> MessageScores:
+    best = fitted.probabilities(windows, windows.of[m]).max(axis=0)
+    return MessageScores(crisis=float(best[_COLUMN[safety.CRISIS]]), concern=float(best[_COLUMN[safety.CONCERN]]),
+                         distress=float(best[_COLUMN[safety.DISTRESS]]), explicit=bool(windows.explicit[m]),
+                         distress_words=bool(windows.distress_words[m]))
+
+
+def choose_thresholds(scores: list[MessageScores], labels: list[str], max_false_alarm: float) -> Thresholds:
+    """The lowest crisis and concern thresholds whose false alarms on ordinary and distress messages
+    stay within `max_false_alarm` (the most recall that allows); then the distress threshold with
+    the best balanced accuracy on the messages left."""
+    calm = [s for s, label in zip(scores, labels) if label in (safety.NONE, safety.DISTRESS)]
+    allowed = int(max_false_alarm * len(calm))
+
+    def lowest(values: list[float]) -> float:
+        # Just above the (allowed+1)-th highest value among calm messages.
+        ranked = sorted(values, reverse=True)
+        return float(min((ranked[allowed] if allowed < len(ranked) else 0.0) + 1e-4, 0.999))
+
+    crisis = lowest([s.crisis for s in calm if not s.explicit])
+    concern = lowest([s.concern for s in calm if s.crisis < crisis and not s.explicit])
+    plain = [(s, label) for s, label in zip(scores, labels)
+             if label in (safety.NONE, safety.DISTRESS) and s.crisis < crisis and s.concern < concern]
+
+    def balanced(t: float) -> float:
+        hits = [(s.distress >= t or s.distress_words) == (label == safety.DISTRESS) for s, label in plain]
+        pos = [h for h, (_, label) in zip(hits, plain) if label == safety.DISTRESS]
+        neg = [h for h, (_, label) in zip(hits, plain) if label == safety.NONE]
+        return (np.mean(pos) if pos else 1.0) / 2 + (np.mean(neg) if neg else 1.0) / 2
+
+    candidates = [round(t, 3) for t in np.arange(0.05, 0.96, 0.025)]
+    distress = max(candidates, key=lambda t: (balanced(t), t))
+    ordinary = [s.crisis for s, label in zip(scores, labels) if label == safety.NONE and s.crisis < crisis]
+    support = sorted(ordinary, reverse=True)[int(SUPPORT_SHARE * len(ordinary))] + 1e-4 if ordinary else crisis
+    return Thresholds(crisis=round(crisis, 4), concern=round(concern, 4), distress=float(distress),
+                      support=round(min(support, crisis), 4))
+
+
+def cross_validate(scores: list[MessageScores], labels: list[str], thresholds: Thresholds) -> CrossValidated:
+    outcomes = [decide(s, thresholds) for s in scores]
+    pairs = list(zip(outcomes, labels))
+
+    def share(matching, of_label) -> float:
+        rows = [o for o, label in pairs if label in of_label]
+        return round(sum(matching(o) for o in rows) / len(rows), 4) if rows else 1.0
+
+    return CrossValidated(
+        crisis_recall=share(lambda o: o == safety.CRISIS, {safety.CRISIS}),
+        false_alarm_rate=share(lambda o: o in (safety.CRISIS, safety.CONCERN), {safety.NONE, safety.DISTRESS}),
+        concern_accuracy=share(lambda o: o == safety.CONCERN, {safety.CONCERN}),
+        distress_accuracy=share(lambda o: o == safety.DISTRESS, {safety.DISTRESS}),
+        distress_as_crisis=sum(1 for o, label in pairs if label == safety.DISTRESS and o == safety.CRISIS))
+
+
+def train(messages: list[LabelledMessage], embedder, folds: int = 5, max_false_alarm: float = 0.01,
+          seed: int = 0, trained_on: tuple[str, ...] = ()) -> TrainingReport:
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = [m.label for m in messages]
+    windows = _Windows(messages, embedder)
+    out_of_fold: list[MessageScores | None] = [None] * len(messages)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train_rows, test_rows in splitter.split(np.zeros(len(labels)), labels):
+        fitted = _fit(windows, list(train_rows))
+        for m in test_rows:
+            out_of_fold[m] = _scores(fitted, windows, m)
+    thresholds = choose_thresholds(out_of_fold, labels, max_false_alarm)
+    final = _fit(windows, list(range(len(messages))))
+    model = SafetyModel(
+        classes=safety.OUTCOMES, features=safety.FEATURES, dimensions=windows.x.shape[1] - len(safety.FEATURES),
+        meaning=MeaningWeights(mean=tuple(map(float, final.mean)), scale=tuple(map(float, final.scale)),
+                               coef=tuple(tuple(map(float, row)) for row in final.meaning_coef),
+                               intercept=tuple(map(float, final.meaning_intercept))),
+        wording=WordingWeights(vocabularies=tuple(tuple(v.get_feature_names_out().tolist()) for v in windows.vectorizers),
+                               idfs=tuple(tuple(map(float, v.idf_)) for v in windows.vectorizers),
+                               coef=tuple(tuple(map(float, row)) for row in final.wording_coef),
+                               intercept=tuple(map(float, final.wording_intercept))),
+        thresholds=thresholds, trained_on=trained_on)
+    counts = tuple((label, labels.count(label)) for label in safety.OUTCOMES)
+    return TrainingReport(model=model, counts=counts, cross_validated=cross_validate(out_of_fold, labels, thresholds))
+
+
+def training_files(root: Path, prompts_dir: Path) -> list[Path]:
+    """The development sets, and the employer's own examples in prompts/ (where the held-out sets
+    never go: they measure the classifier, so it must not learn them)."""
+    folder = root / "tests" / "eval"
+    files = [folder / "crisis.jsonl", folder / "crisis_set6.jsonl", folder / "crisis_dev7.jsonl",
+             folder / "ordinary_dev.jsonl", folder / "ordinary_dev7.jsonl", folder / "questions_safety.jsonl",
+             prompts_dir / "safety_examples.jsonl"]
+    return [f for f in files if f.exists()]
