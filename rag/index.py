@@ -370,6 +370,9 @@ class IndexStore:
         self._written: list[ChromaStore] = []  # opened by this process's ingest: closed by close()
         self._lexical = None  # (store name, LexicalIndex)
         self._lexical_build = threading.Lock()
+        # Sections shown in context, for one generation: the chat redraws every web-page citation of
+        # the conversation on each question, and a Chroma read for each cost more than the answer.
+        self._sections: tuple[str, dict[tuple[str, str], tuple[str, ...]]] = ("", {})
 
     def ledger(self, fresh: bool = False) -> Ledger:
         """The live ledger; `fresh` for writers (a reader's may be up to LEDGER_MAX_AGE s old)."""
@@ -424,9 +427,18 @@ class IndexStore:
             return store.embeddings_for(ids) if store else {}
 
     def section_sentences(self, source: str, section: str) -> list[str]:
-        """Every sentence of one section of a live document, in reading order (a passage in context)."""
-        with self._reading(self.ledger()) as store:
-            return [s for c in store.section_chunks(source, section) for s in c.sentences] if store else []
+        """Every sentence of one section of a live document, in reading order (a passage in context).
+        Kept until a new generation is committed."""
+        ledger = self.ledger()
+        generation, found = self._sections
+        if generation != ledger.store:
+            generation, found = ledger.store, {}
+            self._sections = (generation, found)  # one assignment: readers see one pair or the other
+        key = (source, section)
+        if key not in found:
+            with self._reading(ledger) as store:
+                found[key] = tuple(s for c in store.section_chunks(source, section) for s in c.sentences) if store else ()
+        return list(found[key])
 
     def live_chunks(self, ledger: Ledger | None = None) -> list[Chunk]:
         with self._reading(ledger or self.ledger()) as store:

@@ -79,3 +79,29 @@ def test_web_page_citation_shows_the_quote_in_context(app):
     toggles[0].set_value(True).run()
     assert not app.exception
     assert any("**" in md.value and "waiting" in md.value.lower() for md in app.markdown)
+
+
+def test_a_passage_in_context_follows_a_new_generation(tmp_path):
+    """The chat keeps each section it shows in context for the live generation (every question
+    redraws them all); a re-ingest that changes the section must show the new text, not the kept one."""
+    from ingest.pipeline import run_ingest
+    from rag.config import load_settings
+    from rag.index import IndexStore
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    faq = corpus / "faq-parking.md"
+    faq.write_text("# Parking FAQ\n\n## Permits\n\nA parking permit costs 40 dollars a month. Permits renew each January.\n")
+    settings = load_settings(index_dir=tmp_path / "index")
+    assert run_ingest([corpus], settings).ok
+    store = IndexStore(settings)  # one long-lived reader, as in the app
+    section = store.live_chunks()[0].section
+    before = store.section_sentences("faq-parking.md", section)
+    assert any("40 dollars" in s for s in before)
+    assert store.section_sentences("faq-parking.md", section) == before  # the kept copy
+
+    faq.write_text("# Parking FAQ\n\n## Permits\n\nA parking permit costs 55 dollars a month. Permits renew each January.\n")
+    assert run_ingest([corpus], settings).ok
+    after = store.section_sentences("faq-parking.md", section)
+    assert any("55 dollars" in s for s in after) and not any("40 dollars" in s for s in after)
+    store.close()
