@@ -64,6 +64,11 @@ def _logistic(x, labels: list[str], c: float, solver: str):
         warnings.simplefilter("ignore", ConvergenceWarning)
         regression.fit(x, labels)
     coef, intercept = np.zeros((len(safety.OUTCOMES), x.shape[1])), np.full(len(safety.OUTCOMES), -30.0)
+    if len(regression.classes_) == 2:  # one row, for the second class: the same as logits (0, row)
+        first, second = (_COLUMN[label] for label in regression.classes_)
+        coef[first], intercept[first] = 0.0, 0.0
+        coef[second], intercept[second] = regression.coef_[0], regression.intercept_[0]
+        return coef, intercept
     for row, label in enumerate(regression.classes_):
         coef[_COLUMN[label]], intercept[_COLUMN[label]] = regression.coef_[row], regression.intercept_[row]
     return coef, intercept
