@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-import io
 import sys
 import tempfile
 import time
@@ -15,23 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def hostile_pdf(path: Path, pages: int = 2000) -> None:
-    from pypdf import PdfReader, PdfWriter
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, invariant=1)
-    for line in range(45):
-        page.drawString(40, 760 - 16 * line, f"Employees accrue paid leave as set out in section {line}. Leave is paid.")
-    page.showPage()
-    page.save()
-    first = PdfReader(buffer).pages[0]
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_page(first)
-    with open(path, "wb") as out:
-        writer.write(out)
+from tests.pdf_factory import shared_stream_pdf  # noqa: E402 (after the path)
 
 
 def main() -> None:
@@ -41,7 +24,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         cases = {"one-paragraph.md": lambda p: p.write_text("# Leave\n\n" + "Leave is paid. " * 11000),
-                 "2000-pages.pdf": hostile_pdf}
+                 "2000-pages.pdf": shared_stream_pdf}
         for name, make in cases.items():
             folder = root / name.replace(".", "-")
             folder.mkdir()

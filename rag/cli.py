@@ -19,7 +19,7 @@ def _settings(args):
 
 
 def cmd_ingest(args) -> int:
-    from ingest.pipeline import FAILED, run_ingest
+    from ingest.pipeline import run_ingest
 
     settings = _settings(args)
     sources = [Path(s) for s in args.sources or []]

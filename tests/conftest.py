@@ -61,6 +61,15 @@ def assistant(corpus_index, embedder):
 
 
 @pytest.fixture
+def small_corpus(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("short-term-disability-plan.pdf", "faq-leave-and-time-off.html"):
+        shutil.copy(CORPUS / name, docs / name)
+    return docs
+
+
+@pytest.fixture
 def corpus_copy(tmp_path):
     """A writable copy of the default corpus, for tests that change files."""
     target = tmp_path / "corpus"

@@ -32,3 +32,25 @@ def make_policy_pdf(path: Path, title: str, pages: list[list[tuple[str, str]]],
     doc = SimpleDocTemplate(str(path), pagesize=letter, title=title, invariant=1)
     doc.build(story, onFirstPage=decorate, onLaterPages=decorate)
     return path
+
+
+def shared_stream_pdf(path: Path, pages: int = 2000) -> Path:
+    """Many pages sharing one content stream: a small file with a great deal of text (issue #20)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=1)
+    for line in range(45):
+        page.drawString(40, 760 - 16 * line, f"Employees accrue paid leave as set out in section {line}. Leave is paid.")
+    page.showPage()
+    page.save()
+    first = PdfReader(buffer).pages[0]
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_page(first)
+    with open(path, "wb") as out:
+        writer.write(out)
+    return path

@@ -15,6 +15,7 @@ import pytest
 from ingest.pipeline import run_ingest
 from rag.config import load_settings
 from rag.index import IndexStore
+from tests.pdf_factory import shared_stream_pdf
 from tests.conftest import CORPUS, ROOT
 
 # Loaded by the ingest subprocess (PYTHONPATH): copies half of the store, says so, then waits to be
@@ -49,13 +50,6 @@ HALF_COPY = textwrap.dedent("""
 """)
 
 
-@pytest.fixture
-def small_corpus(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name in ("short-term-disability-plan.pdf", "faq-leave-and-time-off.html"):
-        shutil.copy(CORPUS / name, docs / name)
-    return docs
 
 
 def snapshot(settings):
@@ -179,26 +173,6 @@ def test_one_long_paragraph_is_split_in_bounded_windows(monkeypatch):
     assert max(seen) <= 4000
 
 
-def hostile_pdf(path, pages=2000):
-    """Many pages sharing one content stream: a small file with a great deal of text."""
-    import io
-
-    from pypdf import PdfReader, PdfWriter
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer, invariant=1)
-    for line in range(45):
-        page.drawString(40, 760 - 16 * line, f"Employees accrue paid leave as set out in section {line}. Leave is paid.")
-    page.showPage()
-    page.save()
-    first = PdfReader(buffer).pages[0]
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_page(first)
-    with open(path, "wb") as out:
-        writer.write(out)
-    return path
 
 
 def failures(report):
@@ -208,7 +182,7 @@ def failures(report):
 def test_a_small_pdf_of_thousands_of_pages_is_refused_with_the_setting_to_raise(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
-    hostile_pdf(docs / "bundle.pdf")
+    shared_stream_pdf(docs / "bundle.pdf")
     (docs / "leave.md").write_text("# Leave\n\nLeave is paid.\n")
     assert (docs / "bundle.pdf").stat().st_size < 1_000_000
     report = run_ingest([docs], load_settings(index_dir=tmp_path / "index"), dry_run=True)

@@ -26,13 +26,6 @@ def snapshot(index):
     return (index / "ledger.json").read_bytes(), sorted((c.id, c.text) for c in chunks)
 
 
-@pytest.fixture
-def small_corpus(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name in ("short-term-disability-plan.pdf", "faq-leave-and-time-off.html"):
-        shutil.copy(CORPUS / name, docs / name)
-    return docs
 
 
 def start_ingest(docs, index):
