@@ -9,7 +9,7 @@ temporary folder unless --index names one), then drives Debian's Chromium throug
   (this also fills the server's kept sentence vectors, so the loaded phase measures a warm server);
 - then --sessions browser sessions (each its own context: its own cookies, one employee) ask
   questions back to back for --seconds, each waiting for its answer before asking the next
-  (--think adds a pause between them). --turns N starts a new conversation every N questions;
+  (--think T adds a pause between them, drawn from 0.5 T to 1.5 T). --turns N starts a new conversation every N questions;
   0 (the default) keeps one conversation per session for the whole run.
 
 An answer's time runs from the Enter key to the answer drawn to its end (its feedback thumbs come
@@ -243,7 +243,8 @@ async def loaded(browser, url: str, args, reference: dict[str, str], server_pid:
 
     async def employee(number: int, session: Session) -> None:
         order = asked[:]
-        random.Random(number).shuffle(order)
+        rng = random.Random(number)
+        rng.shuffle(order)
         k = 0
         while time.monotonic() < stop_at and len(records) < args.max_answers:
             question = order[k % len(order)]
@@ -261,8 +262,8 @@ async def loaded(browser, url: str, args, reference: dict[str, str], server_pid:
                     await session.reopen()
                 except PlaywrightError:  # the browser itself is failing: this session stops
                     return
-            if args.think:
-                await asyncio.sleep(args.think)
+            if args.think:  # drawn from 0.5-1.5 times --think: people do not ask in step
+                await asyncio.sleep(args.think * rng.uniform(0.5, 1.5))
 
     await asyncio.gather(*[employee(n, s) for n, s in enumerate(sessions)])
     elapsed = time.monotonic() - started
@@ -327,7 +328,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--max-answers", type=int, default=2000)
     parser.add_argument("--turns", type=int, default=0, help="questions per conversation (0: one conversation)")
-    parser.add_argument("--think", type=float, default=0.0, help="seconds between an answer and the next question")
+    parser.add_argument("--think", type=float, default=0.0, help="mean seconds between an answer and the next question")
     parser.add_argument("--questions", type=int, default=40, help="distinct questions used")
     parser.add_argument("--index", type=Path, help="an existing index folder (default: build one from corpus/)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "app_load.json")
