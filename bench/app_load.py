@@ -9,8 +9,8 @@ temporary folder unless --index names one), then drives Debian's Chromium throug
   (this also fills the server's kept sentence vectors, so the loaded phase measures a warm server);
 - then --sessions browser sessions (each its own context: its own cookies, one employee) ask
   questions back to back for --seconds, each waiting for its answer before asking the next
-  (--think T adds a pause between them, drawn from 0.5 T to 1.5 T). --turns N starts a new conversation every N questions;
-  0 (the default) keeps one conversation per session for the whole run.
+  (--think T adds a pause between them, drawn from 0.5 T to 1.5 T). --turns N starts a new
+  conversation every N questions; 0 (the default) keeps one conversation per session.
 
 An answer's time runs from the Enter key to the answer drawn to its end (its feedback thumbs come
 last). An answer counts as correct when its text equals the reference; a wrong answer, a timeout
