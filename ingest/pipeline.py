@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from ingest.discover import SourceFile, discover
-from ingest.fetch import FetchFailure, fetch, is_url, read_sources_file
+from ingest.fetch import FetchFailure, UrlPolicy, fetch, is_url, read_sources_file
 from ingest.reading import ReadLimits, ReadTask, read_files
 from rag.config import Settings
 from rag.embed import model_id
@@ -98,7 +98,8 @@ def _collect(targets, sources_files, settings, report) -> tuple[list[SourceFile]
     max_bytes = int(settings.max_file_mb * 2**20)
     for url, marker in ((t, o) for t, o in listed if is_url(t)):
         origins.add(marker or url)
-        fetched = fetch(url, marker or url, Path(settings.index_dir) / "fetched", settings.fetch_timeout, max_bytes)
+        fetched = fetch(url, marker or url, Path(settings.index_dir) / "fetched", settings.fetch_timeout, max_bytes,
+                        policy=UrlPolicy.from_settings(settings))  # this run's settings, not the environment's
         if isinstance(fetched, FetchFailure):
             report.files.append(FileReport(url, FAILED, reason=fetched.reason, hint=fetched.hint))
         else:

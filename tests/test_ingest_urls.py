@@ -190,6 +190,17 @@ def test_loopback_is_refused_unless_allowed(server, monkeypatch):
     assert status == "failed" and "BENEFITS_QA_FETCH_ALLOWED_NETWORKS" in reason
 
 
+def test_the_runs_own_settings_decide_the_url_policy(server, monkeypatch):
+    # Settings given in code (the app's, a test's) must reach the policy, not only the environment's.
+    monkeypatch.delenv("BENEFITS_QA_FETCH_ALLOWED_NETWORKS")
+    allowed = load_settings(fetch_allowed_networks="127.0.0.1/32")
+    assert statuses(run_ingest([f"{server}/faq.html"], allowed))[f"{server}/faq.html"][0] == "added"
+    monkeypatch.setenv("BENEFITS_QA_FETCH_ALLOWED_NETWORKS", "127.0.0.1/32")
+    refused = load_settings(fetch_allowed_networks="10.0.0.0/8")
+    status, reason = statuses(run_ingest([f"{server}/leave.html"], refused))[f"{server}/leave.html"]
+    assert status == "failed" and "BENEFITS_QA_FETCH_ALLOWED_NETWORKS" in reason
+
+
 @pytest.mark.parametrize("target,scheme", [("ftp://127.0.0.1/faq.html", "ftp"), ("file:///etc/passwd", "file")])
 def test_a_redirect_to_another_scheme_is_refused_with_its_reason(server, target, scheme):
     url = f"{server}/redirect-to?{target}"
