@@ -85,11 +85,11 @@ class Settings:
     max_document_chars: int = 3_000_000
     max_document_chunks: int = 5000
     parse_seconds: float = 120.0
-    # Seconds to wait for an intranet page before reporting it as failed.
+    # Seconds for a whole URL fetch, redirects and body included, before it is reported as failed.
     fetch_timeout: float = 15.0
-    # URL sources: a fetch (and each redirect) may reach only these host names (comma-separated,
-    # ".example.com" for a domain and its sub-domains); empty: any host. Loopback, private,
-    # link-local and other non-public addresses are refused unless inside one of the networks
+    # URL sources: a fetch (and each redirect) may reach only these host names (comma-separated;
+    # ".example.com" means its sub-domains, example.com itself is listed apart); empty: any host.
+    # Loopback, private, link-local and other non-public addresses are refused unless inside one of the networks
     # (CIDR, comma-separated) in fetch_allowed_networks, e.g. "10.0.0.0/8" for an intranet:
     # otherwise a page could redirect ingest to an internal service and have its text quoted.
     fetch_allowed_hosts: str = ""

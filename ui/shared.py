@@ -48,7 +48,8 @@ def _binding() -> str:
 
 def _source() -> str:
     """Where a sign-in comes from, for the guess limit and the log: the connection's address
-    (None when local; not a str under AppTest). Forwarded-for headers are not trusted."""
+    (None when local; not a str under AppTest). The app reads no forwarded-for header itself, but
+    the server (uvicorn) takes X-Forwarded-For from a proxy on loopback (README, sign-in)."""
     ip = st.context.ip_address
     return ip if isinstance(ip, str) else "localhost"
 
