@@ -35,10 +35,8 @@ import json
 import os
 import random
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -49,8 +47,8 @@ from websockets.exceptions import WebSocketException
 from websockets.typing import Subprotocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from app_load import (ROOT, Record, build_index, cpu_seconds, load_average, log, percentile,  # noqa: E402
-                      questions, start_app)
+from app_load import (ROOT, Record, cpu_seconds, load_average, log, percentile, questions,  # noqa: E402
+                      serving_app, summary)
 
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ClientState_pb2 import ClientState  # noqa: E402
@@ -245,26 +243,6 @@ async def loaded(ws_url: str, page_url: str, args, reference: dict[str, str], se
             "client_cpu_s": round(time.process_time() - client_cpu, 1)}
 
 
-def summary(records: list[Record], elapsed: float) -> dict:
-    answered = [r for r in records if r.seconds is not None]
-    times = [r.seconds for r in answered]
-    first = {}
-    for r in records:
-        first.setdefault(r.session, r.at)  # records of a session are appended in order
-    firsts = [r.seconds for r in answered if r.at == first[r.session]]
-    later = [r.seconds for r in answered if r.at > first[r.session]]
-    return {
-        "answers": len(times), "correct": sum(1 for r in answered if r.correct),
-        "wrong": sum(1 for r in answered if not r.correct), "errors": sum(1 for r in records if r.error),
-        "answers_per_s": round(len(times) / elapsed, 2) if elapsed else None,
-        "p50_s": percentile(times, 50), "p95_s": percentile(times, 95), "p99_s": percentile(times, 99),
-        "max_s": max(times) if times else None,
-        # All sessions ask their first question at the same instant: a burst, shown apart.
-        "first_answers_p50_s": percentile(firsts, 50), "first_answers_max_s": max(firsts) if firsts else None,
-        "later_answers_p50_s": percentile(later, 50), "later_answers_p95_s": percentile(later, 95),
-    }
-
-
 async def run(args, url: str, server: subprocess.Popen) -> dict:
     ws_url = url.replace("http://", "ws://") + "/_stcore/stream"
     asked = questions()[:args.questions]
@@ -293,21 +271,8 @@ def main() -> None:
     out = args.json or ROOT / "bench" / "results" / f"app_ws_load-{stamp:%Y%m%dT%H%M%SZ}.json"
 
     before = load_average()
-    with tempfile.TemporaryDirectory(prefix="app-ws-load-") as tmp:
-        index = Path(tmp) / "index"
-        if args.index is None:
-            build_index(index)
-        else:  # the app records feedback and abstentions in the index folder: use a copy
-            shutil.copytree(args.index, index)
-        server, url = start_app(index)
-        try:
-            result = asyncio.run(run(args, url, server))
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with serving_app(args.index, "app-ws-load-") as (server, url):
+        result = asyncio.run(run(args, url, server))
     after = load_average()
     result.update(date=stamp.isoformat(timespec="seconds"), cores=len(os.sched_getaffinity(0)),
                   load_before=before, load_after=after, sessions=args.sessions, seconds=args.seconds,
