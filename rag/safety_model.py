@@ -186,6 +186,15 @@ def decide(scores: MessageScores, thresholds: Thresholds) -> str:
     return safety.NONE
 
 
+def message_scores(probabilities: np.ndarray, classes: tuple[str, ...], explicit: bool,
+                   distress_words: bool) -> MessageScores:
+    """A message's scores from its windows' class probabilities (one row a window, columns in
+    `classes` order): each outcome's highest probability over the windows."""
+    best = dict(zip(classes, probabilities.max(axis=0)))
+    return MessageScores(crisis=float(best[safety.CRISIS]), concern=float(best[safety.CONCERN]),
+                         distress=float(best[safety.DISTRESS]), explicit=explicit, distress_words=distress_words)
+
+
 def window_matrix(windows: list[str], vectors: np.ndarray) -> np.ndarray:
     """Sentence vectors with the pattern features of each window appended."""
     patterns = np.asarray([safety.window_features(w) for w in windows], dtype=np.float32)
@@ -205,11 +214,7 @@ class SafetyClassifier:
         if not windows:
             return MessageScores(0.0, 0.0, 0.0, explicit, distress_words)
         probabilities = self.model.probabilities(windows, self.embedder.embed(windows))
-        best = probabilities.max(axis=0)
-        column = {name: i for i, name in enumerate(self.model.classes)}
-        return MessageScores(crisis=float(best[column[safety.CRISIS]]), concern=float(best[column[safety.CONCERN]]),
-                             distress=float(best[column[safety.DISTRESS]]), explicit=explicit,
-                             distress_words=distress_words)
+        return message_scores(probabilities, self.model.classes, explicit, distress_words)
 
     def check(self, message: str) -> safety.SafetyCheck:
         outcome = decide(self.scores(message), self.model.thresholds)

@@ -19,7 +19,7 @@ import numpy as np
 
 from rag import safety
 from rag.safety_model import (LabelledMessage, MeaningWeights, MessageScores, SafetyModel, Thresholds,
-                              WordingWeights, softmax, decide, window_matrix, wording_matrix,
+                              WordingWeights, decide, message_scores, softmax, window_matrix, wording_matrix,
                               wording_vectorizers)
 
 # Fitting rounds after the first: the chosen windows no longer change after two on the dev sets.
@@ -133,10 +133,8 @@ def _fit(windows: _Windows, chosen: list[int]) -> _Fit:
 
 
 def _scores(fitted: _Fit, windows: _Windows, m: int) -> MessageScores:
-    best = fitted.probabilities(windows, windows.of[m]).max(axis=0)
-    return MessageScores(crisis=float(best[_COLUMN[safety.CRISIS]]), concern=float(best[_COLUMN[safety.CONCERN]]),
-                         distress=float(best[_COLUMN[safety.DISTRESS]]), explicit=bool(windows.explicit[m]),
-                         distress_words=bool(windows.distress_words[m]))
+    return message_scores(fitted.probabilities(windows, windows.of[m]), safety.OUTCOMES,
+                          bool(windows.explicit[m]), bool(windows.distress_words[m]))
 
 
 def choose_thresholds(scores: list[MessageScores], labels: list[str], max_false_alarm: float) -> Thresholds:
