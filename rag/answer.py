@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from functools import cached_property
 
 import numpy as np
 
 from rag import safety
-from rag.compose import SNIPPET_CHARS, ScoredSentence, best_evidence, compose_answer, distinctions, should_abstain
+from rag.compose import CASE_MARGIN, SNIPPET_CHARS, ScoredSentence, best_evidence, compose_answer, distinctions, should_abstain
 from rag.conversation import condense
 from rag.config import Settings
 from rag.embed import Embedder
@@ -19,6 +20,7 @@ from rag.index import IndexStore
 from rag.lexical import content_terms, without_words
 from rag.parts import question_parts
 from rag.prompts import read_raw, read_table, render
+from rag.ranker import DEFAULT_RANKER, SentenceRanker
 from rag.retrieve import HybridRetriever, Retrieval
 from rag.safety_model import DEFAULT_MODEL, SafetyClassifier, SafetyModel
 from rag.types import Answer, Citation
@@ -32,6 +34,8 @@ _MIN_SENTENCE_WORDS = 3
 MAX_QUESTION_CHARS = 2000
 # Document sentences whose vectors are kept (about 1.5 KB each); the default corpus has ~4,000.
 SENTENCE_CACHE_SIZE = 20_000
+# A sentence's first words: where its subject is (the ranker's early_overlap).
+EARLY_WORDS = 8
 
 
 class Assistant:
@@ -217,12 +221,37 @@ class Assistant:
         # Acronyms and their spelled-out forms count as the same word ("STD" = "short-term disability"),
         # and the words a phrasing added are searched-for words too ("after I leave" → separation).
         question_terms = content_terms(self.glossary.collapse(retrieval.expanded_query))
+        for phrase in self.glossary.rephrased(retrieval.question):
+            question_terms -= content_terms(phrase)
+        question_terms |= content_terms(self.glossary.collapse(
+            " ".join(self.glossary.expansions(retrieval.question))))
+        headings = sorted({chunk.section for _, chunk, _ in slots if chunk.section})
+        heading_similarity = dict(zip(headings, self.sentence_vectors(headings) @ query)) if headings else {}
         out = []
         for (rank, chunk, i), text, similarity, topical in zip(slots, texts, similarities, topic_similarities):
             terms = content_terms(self.glossary.collapse(text))
             matched = frozenset(question_terms & terms)
             overlap = len(matched) / len(question_terms) if question_terms else 0.0
+            opening = content_terms(self.glossary.collapse(" ".join(chunk.sentences[i].split()[:EARLY_WORDS])))
+            early = len(question_terms & opening) / len(question_terms) if question_terms else 0.0
             out.append(ScoredSentence(chunk=chunk, chunk_rank=rank, index=i, similarity=float(similarity),
                                       overlap=overlap, chunk_similarity=chunk_similarity.get(chunk.id, 0.0),
-                                      topic_similarity=float(topical), matched=matched))
+                                      topic_similarity=float(topical), matched=matched,
+                                      heading_similarity=float(heading_similarity.get(chunk.section, 0.0)),
+                                      early_overlap=early))
+        # The sentence alone (no heading) for the duplicate check, for those that can enter the
+        # answer: an FAQ's question heading makes its answer look unlike the policy's same rule.
+        best = max(c.score for c in out)
+        near = [k for k, c in enumerate(out) if c.score >= best - CASE_MARGIN]
+        relevance = self.ranker.relevance(retrieval.question, [out[k] for k in near]) if self.ranker else [None] * len(near)
+        for k, vector, p in zip(near, self.sentence_vectors([out[k].text for k in near]), relevance):
+            out[k] = replace(out[k], vector=vector, relevance=p)
         return out
+
+    @cached_property
+    def ranker(self) -> SentenceRanker | None:
+        """The learned lead-sentence ranker; None while `train-ranker` is running (it trains on
+        the hand-set score alone)."""
+        if self.settings.sentence_ranker == "off":
+            return None
+        return SentenceRanker.load(Path(self.settings.sentence_ranker) if self.settings.sentence_ranker else DEFAULT_RANKER)

@@ -130,6 +130,8 @@ def cmd_eval(args) -> int:
             ("hit@1", report.hit_at_1), ("hit@5", report.hit_at_5), ("MRR", report.mrr),
             ("citation precision", report.citation_precision), ("key-fact recall", report.key_fact_recall),
             ("abstention precision", report.abstention_precision), ("abstention recall", report.abstention_recall),
+            ("lead@1", report.lead_at_1), ("false refusals", report.false_refusals), ("repeats", report.repeats),
+            ("answer sentences (mean)", report.answer_sentences),
             ("latency p50 (ms)", report.latency_p50_ms), ("latency p95 (ms)", report.latency_p95_ms),
             ("multi-turn dialogues", report.multi_turn_dialogues), ("multi-turn hit@5", report.multi_turn_hit_at_5),
             ("multi-turn key-fact recall", report.multi_turn_key_fact_recall),
@@ -194,6 +196,36 @@ def cmd_train_safety(args) -> int:
     print(f"Out of fold (development figures): crisis recall {cv.crisis_recall}, false alarms {cv.false_alarm_rate}, "
           f"concern {cv.concern_accuracy}, distress {cv.distress_accuracy}, distress given crisis texts {cv.distress_as_crisis}")
     print("(not written: --dry-run)" if args.dry_run else f"Written to {out}")
+    return 0
+
+
+def cmd_train_ranker(args) -> int:
+    from dataclasses import replace
+
+    from rag import evaluate
+    from rag.answer import Assistant
+    from rag.config import PROJECT_ROOT
+    from rag.ranker import DEFAULT_RANKER, ranker_examples, train_ranker
+
+    files = [Path(f) for f in args.questions] if args.questions else [
+        PROJECT_ROOT / "tests" / "eval" / name for name in ("questions.jsonl", "voice_dev.jsonl")]
+    held_out = [f.name for f in files if "holdout" in f.name]
+    if held_out:
+        raise BenefitsQAError(f"{', '.join(held_out)} is a held-out set: the ranker must never learn from it.")
+    # The features include the hand-set score, so the candidates are scored without a ranker.
+    assistant = Assistant(replace(_settings(args), sentence_ranker="off"))
+    questions = [q for f in files for q in evaluate.load_questions(f)]
+    examples = ranker_examples(questions, lambda text: assistant.score_sentences(assistant.retriever.retrieve(text)))
+    ranker = train_ranker(examples, trained_on=tuple(f.name for f in files))
+    positives = sum(e.holds_answer for e in examples)
+    print(f"Trained on {len(examples)} sentences of {len(questions)} questions ({positives} hold a key fact).")
+    print("Weights (standardised features): " + ", ".join(f"{n} {w:+.2f}" for n, w in zip(ranker.features, ranker.coef)))
+    out = Path(args.out or _settings(args).sentence_ranker or DEFAULT_RANKER)
+    if args.dry_run:
+        print("(not written: --dry-run)")
+        return 0
+    ranker.save(out)
+    print(f"Written to {out}")
     return 0
 
 
@@ -294,6 +326,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "texts, out of fold (default 0.01)")
     p.add_argument("--dry-run", action="store_true", help="train and report, write nothing")
     p.set_defaults(func=cmd_train_safety)
+
+    p = sub.add_parser("train-ranker", help="refit the lead-sentence ranker on development questions")
+    p.add_argument("--questions", action="append", metavar="FILE",
+                   help="JSON Lines questions with must_include (and key_sentence), repeatable "
+                        "(default: tests/eval/questions.jsonl and voice_dev.jsonl)")
+    p.add_argument("--out", metavar="FILE", help="where to write it (default: $BENEFITS_QA_SENTENCE_RANKER or the shipped one)")
+    p.add_argument("--dry-run", action="store_true", help="train and report, write nothing")
+    index_flag(p)
+    p.set_defaults(func=cmd_train_ranker)
 
     p = sub.add_parser("calibrate", help="suggest the abstention threshold from a question file")
     p.add_argument("--questions", metavar="FILE", help="JSON Lines questions (default: tests/eval/calibration.jsonl)")

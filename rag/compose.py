@@ -6,7 +6,7 @@ ranking, selection, ordering and citation numbering are testable without a model
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rag.types import Answer, Citation, Chunk
 
@@ -21,6 +21,8 @@ W_SIMILARITY, W_CHUNK, W_OVERLAP, W_RANK = 0.6, 0.4, 0.10, 0.05
 SELECT_MARGIN = 0.16
 # Two sentences sharing this share of their words say the same thing (an FAQ repeating a policy).
 DUPLICATE_OVERLAP = 0.8
+# ... or whose vectors are this similar (the same rule in other words), when their figures agree.
+DUPLICATE_SIMILARITY = 0.88
 # A selected sentence opening with one of these leans on the one before; include that one too.
 _LEANS_BACK = re.compile(r"^(this|these|that|those|it|they|such|however|otherwise|in that case|if so)\b",
                          re.IGNORECASE)
@@ -60,6 +62,21 @@ class ScoredSentence:
     # any sentence a similarity that says nothing about whether the topic is covered.
     topic_similarity: float | None = None
     matched: frozenset[str] = frozenset()  # the question's content words (stemmed) found in the sentence
+    # Similarity of the question to the sentence's section heading alone (an FAQ's question), and
+    # the share of the question's content words in the sentence's first words (its subject): a
+    # sentence *about* the waiting period, not one that mentions it in passing.
+    heading_similarity: float = 0.0
+    early_overlap: float = 0.0
+    # The sentence's unit vector, for telling paraphrases apart from neighbouring rules (None in
+    # tests on typed data: then only shared words count).
+    vector: object = field(default=None, compare=False, repr=False)
+    # The ranker's probability that the sentence holds the answer (rag/ranker.py); None where it
+    # was not asked (tests on typed data, sentences far below the best): then the score decides.
+    relevance: float | None = None
+
+    @property
+    def lead_rank(self) -> tuple[float, float]:
+        return (self.relevance if self.relevance is not None else -1.0, self.score)
 
     @property
     def evidence(self) -> float:
@@ -79,20 +96,47 @@ def _words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
 
 
-def _duplicate(a: str, b: str) -> bool:
-    if set(re.findall(r"\d+", a)) != set(re.findall(r"\d+", b)):
+def _duplicate(a: ScoredSentence, b: ScoredSentence) -> bool:
+    """The two say the same thing: the same figures, and most words or the meaning in common."""
+    if set(re.findall(r"\d+", a.text)) != set(re.findall(r"\d+", b.text)):
         return False  # "5 days for a parent" and "3 days for a cousin" are different rules
-    wa, wb = _words(a), _words(b)
+    if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= DUPLICATE_SIMILARITY:
+        return True
+    wa, wb = _words(a.text), _words(b.text)
     if not wa or not wb:
-        return a == b
+        return a.text == b.text
     return len(wa & wb) / min(len(wa), len(wb)) >= DUPLICATE_OVERLAP
+
+
+# What is not a statement, and never an answer sentence: a question (an FAQ's heading), a cover or
+# date line, a pointer elsewhere, a short line without an ending (a heading or a table cell).
+_NOT_STATEMENT = re.compile(
+    r"\?\s*$"
+    r"|^\(?(?:see|refer to) (?:below|above|section [\d.]+)\)?\.?$"
+    r"|^(?:effective|updated|revised|last (?:updated|revised)|version)\b[^.]{0,40}\d{4}\.?$",
+    re.IGNORECASE)
+_HEADING_WORDS = 10
+
+
+_MINOR_WORDS = {"a", "an", "and", "at", "for", "in", "of", "on", "or", "the", "to", "with"}
+
+
+def is_statement(text: str) -> bool:
+    text = text.strip()
+    if _NOT_STATEMENT.search(text):
+        return False
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    if len(words) <= _HEADING_WORDS and all(w[0].isupper() for w in words if w.lower() not in _MINOR_WORDS):
+        return False  # a title, a name or a heading ("Larkspur Analytics, Inc.", "Buy-Up Coverage")
+    return bool(re.search(r"[.;:!]$", text)) or len(text.split()) > _HEADING_WORDS
 
 
 def select_sentences(candidates: list[ScoredSentence], max_sentences: int,
                      required: tuple[ScoredSentence, ...] = ()) -> list[ScoredSentence]:
-    """The best sentence, then others within the margin, skipping near-duplicates; then each of
-    `required` (the best sentence for each part of a question in parts) that says something new."""
-    ranked = sorted(candidates, key=lambda s: (-s.score, s.chunk_rank, s.index))
+    """The best sentence, then others within the margin; then each of `required` (the best sentence
+    for each part of a question in parts), the other cases of a rule, antecedents and list items.
+    Every sentence that enters must be a statement and say something new (`_duplicate`)."""
+    ranked = sorted((c for c in candidates if is_statement(c.text)), key=lambda s: (-s.score, s.chunk_rank, s.index))
     if not ranked:
         return []
     best = ranked[0].score
@@ -100,16 +144,24 @@ def select_sentences(candidates: list[ScoredSentence], max_sentences: int,
     for cand in ranked:
         if len(chosen) >= max_sentences or cand.score < best - SELECT_MARGIN:
             break
-        if any(_duplicate(cand.text, c.text) for c in chosen):
+        if any(_duplicate(cand, c) for c in chosen):
             continue
         chosen.append(cand)
     by_key = {(c.chunk.id, c.index): c for c in candidates}
     chosen_keys = {(c.chunk.id, c.index) for c in chosen}
+    # The sentence the ranker finds likeliest to hold the answer opens it, even past the cap.
+    contenders = [c for c in ranked if c.score >= best - SELECT_MARGIN]
+    likeliest = max(contenders, key=lambda c: c.lead_rank)
 
-    def add(key):
-        if key in by_key and key not in chosen_keys:
-            chosen.append(by_key[key])
+    def add(sentence: ScoredSentence) -> None:
+        key = (sentence.chunk.id, sentence.index)
+        if (key not in chosen_keys and is_statement(sentence.text)
+                and not any(_duplicate(sentence, c) for c in chosen)):
+            chosen.append(sentence)
             chosen_keys.add(key)
+
+    if likeliest.relevance is not None:
+        add(likeliest)
 
     # A question in two parts ("how long do I have to choose, and when is it paid?") needs a
     # sentence for each. Bring in the best sentence, within the margin, for a searched-for word that
@@ -120,17 +172,15 @@ def select_sentences(candidates: list[ScoredSentence], max_sentences: int,
     for cand in ranked:
         if brought >= COVER_EXTRA or cand.score < best - SELECT_MARGIN:
             break
-        if (cand.matched - covered and (cand.chunk.source, cand.chunk.page) in quoted_pages
-                and (cand.chunk.id, cand.index) not in chosen_keys
-                and not any(_duplicate(cand.text, c.text) for c in chosen)):
-            add((cand.chunk.id, cand.index))
-            covered |= cand.matched
-            brought += 1
+        if cand.matched - covered and (cand.chunk.source, cand.chunk.page) in quoted_pages:
+            before = len(chosen)
+            add(cand)
+            if len(chosen) > before:
+                covered |= cand.matched
+                brought += 1
 
     for sentence in required:
-        if not any(_duplicate(sentence.text, c.text) for c in chosen):
-            by_key.setdefault((sentence.chunk.id, sentence.index), sentence)
-            add((sentence.chunk.id, sentence.index))
+        add(sentence)
 
     # When the rule depends on who is asking, quote each case (see CASE_GROUPS).
     for _, cases in CASE_GROUPS:
@@ -141,17 +191,62 @@ def select_sentences(candidates: list[ScoredSentence], max_sentences: int,
             other = [c for c in ranked if not present and re.search(case, c.text, re.IGNORECASE)
                      and c.score >= best - CASE_MARGIN]
             if other:
-                add((other[0].chunk.id, other[0].index))
+                add(other[0])
 
     # Pull in the antecedent of a sentence that starts with "This…", "However…", and the list
     # that a sentence ending in a colon introduces ("…when you meet all of these conditions:").
     for cand in list(chosen):
-        if cand.index > 0 and _LEANS_BACK.match(cand.text):
-            add((cand.chunk.id, cand.index - 1))
+        if cand.index > 0 and _LEANS_BACK.match(cand.text) and (cand.chunk.id, cand.index - 1) in by_key:
+            add(by_key[(cand.chunk.id, cand.index - 1)])
         if cand.text.rstrip().endswith(":"):
             for following in range(cand.index + 1, min(cand.index + 1 + LIST_ITEMS, len(cand.chunk.sentences))):
-                add((cand.chunk.id, following))
+                if (cand.chunk.id, following) in by_key:
+                    add(by_key[(cand.chunk.id, following)])
     return chosen
+
+
+def _place(sentence: ScoredSentence) -> tuple:
+    return (sentence.chunk.source, sentence.chunk.page, sentence.chunk.section)
+
+
+def also_said(chosen: list[ScoredSentence], candidates: list[ScoredSentence]) -> dict[tuple, list[ScoredSentence]]:
+    """For each chosen sentence (by key), the sentences of other places that say the same thing
+    within the selection margin: quoted once, the answer cites them all (a policy and its FAQ)."""
+    best = max((c.score for c in candidates), default=0.0)
+    quoted = {(c.chunk.id, c.index) for c in chosen}
+    out: dict[tuple, list[ScoredSentence]] = {}
+    for cand in sorted(candidates, key=lambda c: -c.score):
+        if cand.score < best - SELECT_MARGIN or (cand.chunk.id, cand.index) in quoted:
+            continue
+        for sentence in chosen:
+            if _place(sentence) != _place(cand) and _duplicate(cand, sentence):
+                places = out.setdefault((sentence.chunk.id, sentence.index), [])
+                if all(_place(p) != _place(cand) for p in places):
+                    places.append(cand)
+                break
+    return out
+
+
+def answer_order(chosen: list[ScoredSentence]) -> list[list[ScoredSentence]]:
+    """The chosen sentences grouped by place (document, page, section), most relevant place first
+    (the ranker's relevance, else the score); reading order within a place, except that the answer
+    opens with its likeliest sentence (after the one it leans on, if it leans back)."""
+    if not chosen:
+        return []
+    lead = max(chosen, key=lambda s: s.lead_rank)
+    groups: dict[tuple, list[ScoredSentence]] = {}
+    for sentence in sorted(chosen, key=lambda s: s.lead_rank, reverse=True):
+        groups.setdefault(_place(sentence), []).append(sentence)
+    ordered = []
+    for members in groups.values():
+        members.sort(key=lambda s: (s.chunk.ordinal, s.index))
+        if lead in members:
+            opening = [lead]
+            if _LEANS_BACK.match(lead.text):
+                opening = [m for m in members if m.chunk.id == lead.chunk.id and m.index == lead.index - 1] + opening
+            members = opening + [m for m in members if m not in opening]
+        ordered.append(members)
+    return ordered
 
 
 def should_abstain(semantic: float, lexical: float, threshold: float, lexical_weight: float = 0.0) -> bool:
@@ -180,23 +275,34 @@ def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sente
         return Answer(text=abstain_text, citations=[], abstained=True, confidence=confidence,
                       lexical_confidence=lexical)
     chosen = select_sentences(candidates, max_sentences, required)
+    duplicates = also_said(chosen, candidates)
 
-    # Group by cited place (document, page, section). Policy documents come first: an FAQ page
-    # summarises a policy, and the reader needs the page of the policy itself; then by best sentence.
-    groups: dict[tuple, list[ScoredSentence]] = {}
-    for sentence in sorted(chosen, key=lambda s: (s.chunk.page is None, -s.score)):
-        key = (sentence.chunk.source, sentence.chunk.page, sentence.chunk.section)
-        groups.setdefault(key, []).append(sentence)
+    numbers: dict[tuple, int] = {}  # place → citation number, in order of first use
+    quoted: dict[tuple, list[str]] = {}
+    first_of: dict[tuple, ScoredSentence] = {}
 
-    citations, parts = [], []
-    for n, members in enumerate(groups.values(), start=1):
-        members.sort(key=lambda s: (s.chunk.ordinal, s.index))  # reading order within a place
-        chunk = members[0].chunk
-        quoted = " ".join(m.text for m in members)
-        snippet = quoted if len(quoted) <= SNIPPET_CHARS else quoted[: SNIPPET_CHARS - 1].rstrip() + "…"
-        citations.append(Citation(n=n, title=chunk.title, source=chunk.source, page=chunk.page,
-                                  section=chunk.section, snippet=snippet,
-                                  score=round(max(m.similarity for m in members), 4)))
-        parts.append(" ".join(f"{m.text} [{n}]" for m in members))
+    def cite(sentence: ScoredSentence, text: str) -> int:
+        place = _place(sentence)
+        if place not in numbers:
+            numbers[place] = len(numbers) + 1
+            first_of[place] = sentence
+        quoted.setdefault(place, []).append(text)
+        return numbers[place]
+
+    parts = []
+    for members in answer_order(chosen):
+        quoted_here = []
+        for m in members:
+            markers = [cite(m, m.text)] + [cite(d, d.text) for d in duplicates.get((m.chunk.id, m.index), [])]
+            quoted_here.append(m.text + " " + "".join(f"[{n}]" for n in dict.fromkeys(markers)))
+        parts.append(" ".join(quoted_here))
+    citations = []
+    for place, n in numbers.items():
+        sentence, text = first_of[place], " ".join(quoted[place])
+        snippet = text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rstrip() + "…"
+        same_place = [c for c in chosen if _place(c) == place] or [sentence]
+        citations.append(Citation(n=n, title=sentence.chunk.title, source=sentence.chunk.source, page=sentence.chunk.page,
+                                  section=sentence.chunk.section, snippet=snippet,
+                                  score=round(max(c.similarity for c in same_place), 4)))
     return Answer(text="\n\n".join(parts), citations=citations, abstained=False, confidence=confidence,
                   lexical_confidence=lexical)

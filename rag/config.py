@@ -72,6 +72,9 @@ class Settings:
     # The trained safety classifier (rag/safety_model.py): weights and frozen thresholds, written by
     # `benefits-qa train-safety`. Empty: the one that ships in rag/data/.
     safety_model: str = ""
+    # The lead-sentence ranker (rag/ranker.py), written by `benefits-qa train-ranker`. Empty: the one
+    # that ships in rag/data/; "off": the hand-set score alone orders the answer.
+    sentence_ranker: str = ""
     # Client/server mode: a Chroma server's URL (http://host:port). Empty: the embedded store in
     # index_dir. Several indexes can share one server under different collection prefixes.
     chroma_url: str = ""
@@ -150,6 +153,7 @@ _ENV_FIELDS = {
     "CHROMA_PREFIX": ("chroma_prefix", str),
     "MAX_ANSWER_SENTENCES": ("max_answer_sentences", int),
     "SAFETY_MODEL": ("safety_model", str),
+    "SENTENCE_RANKER": ("sentence_ranker", str),
     "MAX_FILE_MB": ("max_file_mb", float),
     "MAX_PAGES": ("max_pages", int),
     "MAX_DOCUMENT_CHARS": ("max_document_chars", int),

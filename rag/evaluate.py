@@ -7,6 +7,7 @@ Metrics are pure functions of typed records, so they are tested without a model.
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,7 @@ class Question:
     answerable: bool
     expected_sources: tuple[tuple[str, int | None], ...] = ()
     must_include: tuple[str, ...] = ()
+    key_sentences: tuple[str, ...] = ()  # the policy sentences that answer it (the ranker's labels)
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ class Outcome:
     seconds: float
     lexical_confidence: float = 0.0
     generated: bool = False
+    sentences: tuple[str, ...] = ()  # the answer's sentences, citation markers removed; () if abstained
+    repeated: bool = False  # two of them say the same thing (see `repeats`)
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,8 @@ def _read_lines(path: Path, what: str, needs: str, parse):
 def _question(raw: dict, text: str) -> Question:
     return Question(id=str(raw["id"]), question=text, answerable=bool(raw.get("answerable", True)),
                     expected_sources=tuple((s["source"], s.get("page")) for s in raw.get("expected_sources", [])),
-                    must_include=tuple(raw.get("must_include", [])))
+                    must_include=tuple(raw.get("must_include", [])),
+                    key_sentences=tuple([key] if isinstance(key := raw.get("key_sentence", []), str) else key))
 
 
 def load_dialogues(path: Path) -> list[Dialogue]:
@@ -86,6 +91,40 @@ def load_questions(path: Path) -> list[Question]:
     if not questions:
         raise BenefitsQAError(f"{path} holds no questions.")
     return questions
+
+
+_MARKERS = re.compile(r"(?:\s*\[\d+\])+")
+# Two answer sentences whose vectors are this similar say the same thing in other words (an FAQ
+# restating a policy); below it they are neighbouring rules. From pairs read on the dev sets.
+REPEAT_SIMILARITY = 0.9
+
+
+def answer_sentences(text: str) -> tuple[str, ...]:
+    """An answer's sentences: each ends at its citation markers ("… 26 weeks. [1]")."""
+    pieces = []
+    for part in re.split(r"(?<=\])\s+(?=\S)", text.strip()):
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z(])", _MARKERS.sub("", part).strip()):
+            if sentence:
+                pieces.append(sentence)
+    return tuple(pieces)
+
+
+def repeats(sentences: tuple[str, ...], vectors) -> bool:
+    """True when two sentences say the same thing: the same words, or the same figures and alike in
+    meaning (unit vectors, one row a sentence)."""
+    import numpy as np
+
+    if len(sentences) < 2:
+        return False
+    similar = np.asarray(vectors) @ np.asarray(vectors).T
+    for i in range(len(sentences)):
+        for j in range(i + 1, len(sentences)):
+            same_words = " ".join(sentences[i].lower().split()) == " ".join(sentences[j].lower().split())
+            # other figures, other rule: "100% with 2 years of service" and "60% with less"
+            same_figures = set(re.findall(r"\d+", sentences[i])) == set(re.findall(r"\d+", sentences[j]))
+            if same_words or (same_figures and similar[i, j] >= REPEAT_SIMILARITY):
+                return True
+    return False
 
 
 def _matches(place: tuple[str, int | None], expected: tuple[tuple[str, int | None], ...]) -> bool:
@@ -123,6 +162,10 @@ class EvalReport:
     abstention_recall: float
     latency_p50_ms: float
     latency_p95_ms: float
+    lead_at_1: float = 0.0  # answerable questions whose first answer sentence holds a key fact
+    false_refusals: float = 0.0  # answerable questions declined
+    repeats: float = 0.0  # answers with two sentences that say the same thing
+    answer_sentences: float = 0.0  # mean length of an answer, in sentences
     failures: list[dict] = field(default_factory=list)
     safety: list[SafetySetReport] = field(default_factory=list)
     multi_turn_dialogues: int | None = None
@@ -151,13 +194,23 @@ def score(outcomes: list[Outcome]) -> EvalReport:
     failures = []
     for o, rank in zip(answerable, ranks):
         missing = [f for f in o.question.must_include if f.lower() not in o.answer_text.lower()]
-        if rank is None or rank > 1 or missing or o.abstained:
+        led_with_fact = bool(o.sentences) and any(f.lower() in o.sentences[0].lower() for f in o.question.must_include)
+        if rank is None or rank > 1 or missing or o.abstained or o.repeated or (o.question.must_include and not led_with_fact):
             failures.append({"id": o.question.id, "rank": rank, "abstained": o.abstained,
-                             "missing_facts": missing, "confidence": round(o.confidence, 3)})
+                             "missing_facts": missing, "confidence": round(o.confidence, 3),
+                             "lead": led_with_fact, "repeated": o.repeated})
     failures += [{"id": o.question.id, "answered_unanswerable": True, "confidence": round(o.confidence, 3)}
                  for o in unanswerable if not o.abstained]
     latencies = [o.seconds * 1000 for o in outcomes]
+    with_facts = [o for o in outcomes if o.question.answerable and o.question.must_include]
+    led = [o for o in with_facts if o.sentences and any(f.lower() in o.sentences[0].lower() for f in o.question.must_include)]
+    answered = [o for o in outcomes if not o.abstained]
     return EvalReport(
+        lead_at_1=ratio(led, with_facts),
+        false_refusals=ratio([o for o in outcomes if o.question.answerable and o.abstained],
+                             [o for o in outcomes if o.question.answerable]),
+        repeats=ratio([o for o in answered if o.repeated], answered),
+        answer_sentences=round(statistics.fmean(len(o.sentences) for o in answered), 2) if answered else 0.0,
         questions=len(outcomes), answerable=len(answerable), unanswerable=len(unanswerable),
         hit_at_1=ratio([r for r in ranks if r == 1], ranks),
         hit_at_5=ratio([r for r in ranks if r is not None and r <= 5], ranks),
@@ -323,11 +376,14 @@ def run(assistant, questions: list[Question], progress=None, history: list[str] 
             place = (scored.chunk.source, scored.chunk.page)
             if place not in ranked:
                 ranked.append(place)
+        sentences = () if answer.abstained else answer_sentences(answer.text)
         outcomes.append(Outcome(
             question=q, ranked_pages=tuple(ranked),
             cited_pages=tuple((c.source, c.page) for c in answer.citations),
             answer_text=answer.text, abstained=answer.abstained, confidence=answer.confidence,
-            seconds=seconds, lexical_confidence=answer.lexical_confidence, generated=answer.generated))
+            seconds=seconds, lexical_confidence=answer.lexical_confidence, generated=answer.generated,
+            sentences=sentences,
+            repeated=len(sentences) > 1 and repeats(sentences, assistant.embedder.embed(list(sentences)))))
         if progress:
             progress(number + 1, len(questions))
     return outcomes

@@ -42,6 +42,13 @@ class Glossary:
                 added.append(policy_words)
         return added
 
+    def rephrased(self, question: str) -> list[str]:
+        """The everyday phrases of the question that a phrasing translates ("after I leave"): their
+        own words are ambiguous ("leave"), so the policy words stand in for them when sentences are
+        matched word for word."""
+        padded = f" {' '.join(words(question))} "
+        return [phrase for phrase, _ in self.phrasings if f" {' '.join(words(phrase))} " in padded]
+
     def expand(self, question: str) -> str:
         extra = self.expansions(question)
         return f"{question} ({'; '.join(extra)})" if extra else question

@@ -109,3 +109,35 @@ def test_the_old_two_threshold_setting_is_refused_with_the_way_forward():
     with pytest.raises(ConfigError, match="ABSTAIN_LEXICAL_WEIGHT"):
         load_settings({"BENEFITS_QA_ABSTAIN_LEXICAL_THRESHOLD": "9.0"})
     assert load_settings({"BENEFITS_QA_ABSTAIN_LEXICAL_WEIGHT": "0.05"}).abstain_lexical_weight == 0.05
+
+
+def test_answer_sentences_end_at_their_citation_markers():
+    from rag.evaluate import answer_sentences
+
+    text = "STD starts on day 8. [1] It pays 60% of pay. [1][2]\n\nThe EAP is free. [3]"
+    assert answer_sentences(text) == ("STD starts on day 8.", "It pays 60% of pay.", "The EAP is free.")
+    assert answer_sentences("One generated sentence. Another one [2].") == ("One generated sentence.", "Another one.")
+
+
+def test_lead_false_refusals_repeats_and_length():
+    from dataclasses import replace
+
+    led = replace(outcome("1", facts=("26 weeks",), text="x"), sentences=("STD lasts 26 weeks.", "Other."))
+    second = replace(outcome("2", facts=("7 days",), text="x"), sentences=("Other.", "The wait is 7 days."), repeated=True)
+    refused = outcome("3", facts=("60%",), abstained=True)
+    report = score([led, second, refused, outcome("4", answerable=False, abstained=True)])
+    assert report.lead_at_1 == pytest.approx(1 / 3, abs=1e-4)  # a refusal leads with nothing
+    assert report.false_refusals == pytest.approx(1 / 3, abs=1e-4)
+    assert report.repeats == 0.5 and report.answer_sentences == 2.0
+    lead = {f["id"]: f["lead"] for f in report.failures if "lead" in f}
+    assert lead["2"] is False and lead["3"] is False
+
+
+def test_repeats_are_the_same_words_or_the_same_figures_alike_in_meaning():
+    from rag.evaluate import repeats
+
+    alike = np.array([[1.0, 0.0], [0.96, 0.28]])  # cosine 0.96
+    assert repeats(("STD lasts up to 26 weeks.", "STD lasts a maximum of 26 weeks."), alike)
+    assert not repeats(("STD pays 100% with 2 years of service.", "STD pays 60% with less than 2 years."), alike)
+    assert repeats(("Same words.", "same  words."), np.eye(2))
+    assert not repeats(("A rule.", "Another rule."), np.eye(2)) and not repeats(("Only one.",), np.eye(1))
