@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from rag.errors import BenefitsQAError
+from rag.safety_encoder import FineTuning
 
 
 def _settings(args):
@@ -184,18 +187,27 @@ def cmd_train_safety(args) -> int:
     files = [Path(f) for f in args.data] if args.data else training_files(PROJECT_ROOT, settings.prompts_dir)
     messages = [m for f in files for m in load_labelled(f)]
     out = Path(args.out or settings.safety_model or DEFAULT_MODEL)
-    report = train(messages, Embedder(settings), max_false_alarm=args.max_false_alarm,
-                   trained_on=tuple(f.name for f in files))
-    if not args.dry_run:
-        report.model.save(out)
+    encoder = None if args.regressions_only else out.parent / (out.stem + ".onnx")
+    with tempfile.TemporaryDirectory() as scratch:
+        # Trained into scratch, moved beside the model file only when all went well: a failed run
+        # leaves the working pair in place.
+        report = train(messages, Embedder(settings), max_false_alarm=args.max_false_alarm,
+                       trained_on=tuple(f.name for f in files),
+                       encoder_path=Path(scratch) / encoder.name if encoder else None,
+                       fine_tuning=FineTuning(epochs=args.epochs), log=print)
+        if not args.dry_run:
+            if encoder:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(Path(scratch) / encoder.name, encoder)
+            report.model.save(out)
     cv = report.cross_validated
     print(f"Trained on {len(messages)} messages from {len(files)} files: "
           + ", ".join(f"{n} {label}" for label, n in report.counts))
-    print(f"Thresholds (chosen out of fold, frozen): crisis {report.model.thresholds.crisis}, "
+    print(f"Thresholds (chosen {cv.method}, frozen): crisis {report.model.thresholds.crisis}, "
           f"concern {report.model.thresholds.concern}, distress {report.model.thresholds.distress}")
-    print(f"Out of fold (development figures): crisis recall {cv.crisis_recall}, false alarms {cv.false_alarm_rate}, "
+    print(f"On the {cv.method} (development figures): crisis recall {cv.crisis_recall}, false alarms {cv.false_alarm_rate}, "
           f"concern {cv.concern_accuracy}, distress {cv.distress_accuracy}, distress given crisis texts {cv.distress_as_crisis}")
-    print("(not written: --dry-run)" if args.dry_run else f"Written to {out}")
+    print("(not written: --dry-run)" if args.dry_run else f"Written to {out}" + (f" and {encoder}" if encoder else ""))
     return 0
 
 
@@ -322,9 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="JSON Lines {id, text, label}, repeatable (default: the development sets and prompts/safety_examples.jsonl)")
     p.add_argument("--out", metavar="FILE", help="where to write the model (default: $BENEFITS_QA_SAFETY_MODEL or the shipped one)")
     p.add_argument("--max-false-alarm", type=float, default=0.01,
-                   help="share of ordinary and distress messages that may get the crisis texts, and again the concern "
-                        "texts, out of fold (default 0.01)")
+                   help="share of ordinary and distress messages that may get the crisis or the concern texts, "
+                        "together, on the messages kept apart (default 0.01)")
     p.add_argument("--dry-run", action="store_true", help="train and report, write nothing")
+    p.add_argument("--regressions-only", action="store_true",
+                   help="skip fine-tuning the encoder (seconds instead of minutes; it catches less, README, Safety)")
+    p.add_argument("--epochs", type=int, default=FineTuning.epochs, help=f"encoder training epochs (default {FineTuning.epochs})")
     p.set_defaults(func=cmd_train_safety)
 
     p = sub.add_parser("train-ranker", help="refit the lead-sentence ranker on development questions")

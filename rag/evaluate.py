@@ -302,8 +302,18 @@ def safety_sets(root: Path) -> list[SafetySetFile]:
     return [SafetySetFile("crisis (dev)", folder / "crisis.jsonl", False),
             SafetySetFile("crisis set 6 (dev)", folder / "crisis_set6.jsonl", False),
             SafetySetFile("ordinary (dev)", folder / "ordinary_dev.jsonl", False),
-            SafetySetFile("crisis blind (held out)", folder / "crisis_blind.jsonl", True),
-            SafetySetFile("ordinary (held out)", folder / "ordinary_holdout.jsonl", True)]
+            # Written blind for round 7 and measured once; development data since round 8.
+            SafetySetFile("crisis 8 (dev, was blind)", folder / "crisis_dev8.jsonl", False),
+            SafetySetFile("ordinary 8 (dev, was held out)", folder / "ordinary_dev8.jsonl", False),
+            # Written blind for round 8 and measured once; development data since round 9.
+            SafetySetFile("risk 8b (dev, was blind)", folder / "risk_dev8b.jsonl", False),
+            SafetySetFile("ordinary 8b (dev, was blind)", folder / "ordinary_dev8b.jsonl", False),
+            SafetySetFile("risk 9 (dev)", folder / "safety_dev9_risk.jsonl", False),
+            SafetySetFile("ordinary 9 (dev)", folder / "safety_dev9_ordinary.jsonl", False),
+            SafetySetFile("languages 9 (dev)", folder / "safety_dev9_languages.jsonl", False),
+            SafetySetFile("short 9 (dev)", folder / "safety_dev9_short.jsonl", False),
+            SafetySetFile("risk, blind 9 (held out)", folder / "blind9_risk.jsonl", True),
+            SafetySetFile("ordinary, blind 9 (held out)", folder / "blind9_ordinary.jsonl", True)]
 
 
 @dataclass(frozen=True)

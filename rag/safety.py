@@ -182,7 +182,7 @@ _LEGAL = {
 # checked against every ordinary, distress and concern message of the development sets (none hit).
 _EXPLICIT_SELF = [
     r"\b(?:kill|killing|hang|hanging|drown|drowning|poison|poisoning) my ?self\b",
-    r"\b(?:unalive|un-alive) my ?self\b|\bkms\b",
+    r"\b(?:unalive|un-alive) my ?self\b",  # not "kms" alone: people quote a coworker's "lol kms" (a feature, not a rule)
     r"\b(?:i|im|i am|ive been|i have been|i feel|i felt|feeling|been) (?:so |really |very |kinda |kind of |pretty |a bit |a little )?"
     r"su+[ie]*c+[ie]*d(?:al|el)\b",
     r"\b(?:i|i really|i just|i honestly|honestly i|i kind of|i kinda|i sometimes|i still) (?:want|wanna|wish|need) to die\b"
@@ -193,6 +193,18 @@ _EXPLICIT_SELF = [
     r"\b(?:i|i just|i really) (?:dont|do not|no longer) (?:want|wanna|wish) to (?:live|be alive|exist|wake up)\b",
     r"\b(?:matarme|suicidarme|quitarme la vida|acabar con mi vida|me voy a matar|me quiero morir|quiero morirme)\b",
     r"\b(?:no quiero|ya no quiero) (?:vivir|seguir viviendo|despertar)\b",
+    # a method with first-person intent: "i'm planning to overdose", "im gonna jump off the roof"
+    r"\b(?:i|im|i am|ill|i will|ive|i have) (?:(?!not |dont |never |wont |didnt |wouldnt |cant |no )\w+ ){0,2}(?:(?:planning|planned|plan|going|gonna|about|ready|decided|decide)"
+    r" (?:to |on )?)?(?:(?<!an )(?<!the )overdos(?:e|ing)\b(?! of| on (?:coffee|caffeine|sugar|candy|chocolate|work|meetings|emails?|netflix|tv))"
+    r"|jump(?:ing)? (?:off|from) (?:the |a |my )?(?:\w+ ){0,2}(?:bridge|roof|building|balcony|ledge|overpass|cliff|window|tower)"
+    r"|jump(?:ing)? in front of|hang(?:ing)? my ?self|shoot(?:ing)? my ?self|slit(?:ting)? my|cut(?:ting)? my (?:wrists?|throat))",
+    # self-harm now, in the first person: "i cut myself again", "me volvi a cortar"
+    # (not "i cut myself on a box at work": an accident is a workers' comp question)
+    r"\b(?:keep|kept|been|started|start|im|i am) (?:cutting|burning|hurting) my ?self\b",
+    r"\b(?:cut|burned|burnt|hurt) my ?self (?:again|on purpose|deliberately|to feel)\b",
+    r"\b(?:suicidal|sucidal|suicidel) (?:again|today|tonight|rn|right now|lately|all (?:day|week))\b",
+    r"\bme (?:volvi a cortar|corte otra vez|estoy cortando|volvi a lastimar)\b",
+    r"\b(?:voy a|quiero) (?:tirarme|aventarme|ahorcarme|colgarme|envenenarme|cortarme las venas)\b",
 ]
 # Someone else named, or spoken of: "my son", "a guy on my team", "she said". With risk wording,
 # the classifier tells concern for them from risk to the writer.

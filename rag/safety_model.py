@@ -12,7 +12,7 @@ On the development sets the average catches more at the same false-alarm rate th
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +122,16 @@ class WordingWeights:
 
 
 @dataclass(frozen=True)
+class EncoderFile:
+    """The fine-tuned encoder (rag/safety_encoder.py) that ships beside the model file, and how much
+    its probabilities weigh in the blend (on the log-odds scale; the regressions get the rest)."""
+
+    file: str  # a name in the model file's folder
+    digest: str  # of the graph: a model file never runs with an encoder it was not trained with
+    weight: float = 0.4
+
+
+@dataclass(frozen=True)
 class SafetyModel:
     classes: tuple[str, ...]
     features: tuple[str, ...]  # pattern feature names, after the sentence vector's dimensions
@@ -130,6 +140,8 @@ class SafetyModel:
     wording: WordingWeights
     thresholds: Thresholds
     trained_on: tuple[str, ...] = ()  # the training files, for the record
+    encoder: EncoderFile | None = None  # None: the regressions alone
+    folder: Path | None = None  # where the model file was read from (the encoder lies beside it)
 
     def probabilities(self, windows: list[str], vectors: np.ndarray) -> np.ndarray:
         """Class probabilities, one row per window, columns in `classes` order: the mean of the two regressions."""
@@ -137,6 +149,7 @@ class SafetyModel:
 
     def to_json(self) -> dict:
         data = asdict(self)
+        data.pop("folder")
         for part in ("meaning", "wording"):  # 6 significant digits: the file stays small, the decisions the same
             data[part]["coef"] = [[float(f"{v:.6g}") for v in row] for row in data[part]["coef"]]
         return data
@@ -150,7 +163,8 @@ class SafetyModel:
                    wording=WordingWeights(vocabularies=tuple(tuple(v) for v in wording["vocabularies"]),
                                           idfs=tuple(tuple(v) for v in wording["idfs"]),
                                           coef=tuple(tuple(r) for r in wording["coef"]), intercept=tuple(wording["intercept"])),
-                   thresholds=Thresholds(**data["thresholds"]), trained_on=tuple(data.get("trained_on", ())))
+                   thresholds=Thresholds(**data["thresholds"]), trained_on=tuple(data.get("trained_on", ())),
+                   encoder=EncoderFile(**data["encoder"]) if data.get("encoder") else None)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -171,7 +185,10 @@ class SafetyModel:
         if model.features != safety.FEATURES or set(model.classes) != set(safety.OUTCOMES):
             raise ConfigError(f"The safety classifier {path} was trained with other features or outcomes than "
                               "this version uses: run `benefits-qa train-safety`.")
-        return model
+        return replace(model, folder=Path(path).resolve().parent)
+
+    def encoder_path(self) -> Path | None:
+        return (self.folder or DEFAULT_MODEL.parent) / self.encoder.file if self.encoder else None
 
 
 def decide(scores: MessageScores, thresholds: Thresholds) -> str:
@@ -186,11 +203,26 @@ def decide(scores: MessageScores, thresholds: Thresholds) -> str:
     return safety.NONE
 
 
+def _log_odds(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def blend(regressions: np.ndarray, encoder: np.ndarray, weight: float) -> np.ndarray:
+    """Each outcome's probability from the two readers, averaged on the log-odds scale: a confident
+    reader moves the blend more than a doubtful one, but neither decides alone."""
+    return 1 / (1 + np.exp(-(weight * _log_odds(encoder) + (1 - weight) * _log_odds(regressions))))
+
+
 def message_scores(probabilities: np.ndarray, classes: tuple[str, ...], explicit: bool,
-                   distress_words: bool) -> MessageScores:
+                   distress_words: bool, encoder: np.ndarray | None = None, weight: float = 0.0) -> MessageScores:
     """A message's scores from its windows' class probabilities (one row a window, columns in
-    `classes` order): each outcome's highest probability over the windows."""
-    best = dict(zip(classes, probabilities.max(axis=0)))
+    `classes` order): each outcome's highest probability over the windows, blended with the
+    encoder's (its own windows' highest, same columns) where there is one."""
+    best_of = probabilities.max(axis=0)
+    if encoder is not None and len(encoder):
+        best_of = blend(best_of, encoder.max(axis=0), weight)
+    best = dict(zip(classes, best_of))
     return MessageScores(crisis=float(best[safety.CRISIS]), concern=float(best[safety.CONCERN]),
                          distress=float(best[safety.DISTRESS]), explicit=explicit, distress_words=distress_words)
 
@@ -206,7 +238,10 @@ class SafetyClassifier:
     very long or non-English message still gets a decision."""
 
     def __init__(self, model: SafetyModel, embedder):
+        from rag.safety_encoder import SafetyEncoder
+
         self.model, self.embedder = model, embedder
+        self.encoder = SafetyEncoder(model.encoder_path(), model.encoder.digest) if model.encoder else None
 
     def scores(self, message: str) -> MessageScores:
         windows = safety.message_windows(message)
@@ -214,7 +249,9 @@ class SafetyClassifier:
         if not windows:
             return MessageScores(0.0, 0.0, 0.0, explicit, distress_words)
         probabilities = self.model.probabilities(windows, self.embedder.embed(windows))
-        return message_scores(probabilities, self.model.classes, explicit, distress_words)
+        encoder = self.encoder.probabilities(message) if self.encoder else None
+        return message_scores(probabilities, self.model.classes, explicit, distress_words, encoder,
+                              self.model.encoder.weight if self.model.encoder else 0.0)
 
     def check(self, message: str) -> safety.SafetyCheck:
         outcome = decide(self.scores(message), self.model.thresholds)

@@ -6,8 +6,9 @@ messages of one window and on every window of ordinary messages, then each longe
 only its window that the model finds most like its label; its other windows are left out, since
 "does cobra start right away?" in a crisis message is no sign of crisis.
 
-The thresholds are chosen on out-of-fold predictions (each message scored by a model that never
-saw it), then frozen into the model file. The final weights are fitted on every message.
+The thresholds are chosen on scores of messages the scoring model never saw (out of fold for the
+regressions alone; a development split when the encoder is fine-tuned too, since that is slow),
+then frozen into the model file. The final weights are fitted on every message.
 """
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from rag import safety
-from rag.safety_model import (LabelledMessage, MeaningWeights, MessageScores, SafetyModel, Thresholds,
+from rag.errors import ConfigError
+from rag.safety_encoder import FineTuning
+from rag.safety_model import (EncoderFile, LabelledMessage, MeaningWeights, MessageScores, SafetyModel, Thresholds,
                               WordingWeights, decide, message_scores, softmax, window_matrix, wording_matrix,
                               wording_vectorizers)
 
@@ -31,17 +34,26 @@ MEANING_C = 0.05
 # Ordinary messages that may get the EAP pointer because their crisis probability is doubtful.
 SUPPORT_SHARE = 0.05
 WORDING_C = 5.0
+# The share of the development messages kept apart to choose the thresholds when the encoder is
+# fine-tuned, and the encoder's weight in the blend (from a sweep on earlier development sets).
+DEV_SPLIT = 0.2
+ENCODER_WEIGHT = 0.4
+MIN_PER_OUTCOME = 5
+# The share of the false-alarm budget the crisis threshold may use; the concern threshold gets the rest.
+CRISIS_SHARE = 0.7
 
 
 @dataclass(frozen=True)
 class CrossValidated:
-    """Out-of-fold figures at the chosen thresholds: development figures, not held-out ones."""
+    """Figures at the chosen thresholds on scores made without the message (out of fold, or on the
+    development split): development figures, not held-out ones."""
 
     crisis_recall: float
     false_alarm_rate: float  # ordinary and distress messages that got crisis or concern texts
     concern_accuracy: float
     distress_accuracy: float
     distress_as_crisis: int
+    method: str = "out of fold"  # how the scores were kept apart from the weights that made them
 
 
 @dataclass(frozen=True)
@@ -138,19 +150,24 @@ def _scores(fitted: _Fit, windows: _Windows, m: int) -> MessageScores:
 
 
 def choose_thresholds(scores: list[MessageScores], labels: list[str], max_false_alarm: float) -> Thresholds:
-    """The lowest crisis and concern thresholds whose false alarms on ordinary and distress messages
-    stay within `max_false_alarm` (the most recall that allows); then the distress threshold with
+    """The lowest crisis and concern thresholds whose false alarms together (crisis or concern texts
+    on ordinary and distress messages) stay within `max_false_alarm`; then the distress threshold with
     the best balanced accuracy on the messages left."""
     calm = [s for s, label in zip(scores, labels) if label in (safety.NONE, safety.DISTRESS)]
     allowed = int(max_false_alarm * len(calm))
+    # One budget for both alarms (an ordinary asker shown the concern text is alarmed too): most of
+    # it for the crisis texts, whose misses cost most; explicit patterns spend it first.
+    spent = sum(s.explicit for s in calm)
+    for_crisis = max(int(CRISIS_SHARE * allowed) - spent, 0)
 
-    def lowest(values: list[float]) -> float:
+    def lowest(values: list[float], allowed: int) -> float:
         # Just above the (allowed+1)-th highest value among calm messages.
         ranked = sorted(values, reverse=True)
         return float(min((ranked[allowed] if allowed < len(ranked) else 0.0) + 1e-4, 0.999))
 
-    crisis = lowest([s.crisis for s in calm if not s.explicit])
-    concern = lowest([s.concern for s in calm if s.crisis < crisis and not s.explicit])
+    crisis = lowest([s.crisis for s in calm if not s.explicit], for_crisis)
+    over = sum(1 for s in calm if s.explicit or s.crisis >= crisis)
+    concern = lowest([s.concern for s in calm if s.crisis < crisis and not s.explicit], max(allowed - over, 0))
     plain = [(s, label) for s, label in zip(scores, labels)
              if label in (safety.NONE, safety.DISTRESS) and s.crisis < crisis and s.concern < concern]
 
@@ -168,7 +185,8 @@ def choose_thresholds(scores: list[MessageScores], labels: list[str], max_false_
                       support=round(min(support, crisis), 4))
 
 
-def cross_validate(scores: list[MessageScores], labels: list[str], thresholds: Thresholds) -> CrossValidated:
+def cross_validate(scores: list[MessageScores], labels: list[str], thresholds: Thresholds,
+                   method: str = "out of fold") -> CrossValidated:
     outcomes = [decide(s, thresholds) for s in scores]
     pairs = list(zip(outcomes, labels))
 
@@ -181,15 +199,60 @@ def cross_validate(scores: list[MessageScores], labels: list[str], thresholds: T
         false_alarm_rate=share(lambda o: o in (safety.CRISIS, safety.CONCERN), {safety.NONE, safety.DISTRESS}),
         concern_accuracy=share(lambda o: o == safety.CONCERN, {safety.CONCERN}),
         distress_accuracy=share(lambda o: o == safety.DISTRESS, {safety.DISTRESS}),
-        distress_as_crisis=sum(1 for o, label in pairs if label == safety.DISTRESS and o == safety.CRISIS))
+        distress_as_crisis=sum(1 for o, label in pairs if label == safety.DISTRESS and o == safety.CRISIS),
+        method=method)
 
 
 def train(messages: list[LabelledMessage], embedder, folds: int = 5, max_false_alarm: float = 0.01,
-          seed: int = 0, trained_on: tuple[str, ...] = ()) -> TrainingReport:
-    from sklearn.model_selection import StratifiedKFold
-
+          seed: int = 0, trained_on: tuple[str, ...] = (), encoder_path: Path | None = None,
+          fine_tuning: FineTuning = FineTuning(), log=lambda line: None) -> TrainingReport:
+    """The regressions alone (encoder_path None): thresholds from `folds`-fold out-of-fold scores,
+    weights refitted on every message. With the fine-tuned encoder, written to encoder_path: both
+    readers learn from DEV_SPLIT's complement, the thresholds are chosen on the blend's scores of the
+    split they never saw (fine-tuning five times over would take most of an hour), and then both are
+    refitted on every message."""
     labels = [m.label for m in messages]
     windows = _Windows(messages, embedder)
+    if encoder_path is None:
+        return _train_regressions(messages, labels, windows, folds, max_false_alarm, seed, trained_on)
+    from sklearn.model_selection import train_test_split
+
+    from rag.safety_encoder import SafetyEncoder, file_digest, fine_tune
+
+    scarce = [f"{label} ({n})" for label, n in _counts(labels) if 0 < n < MIN_PER_OUTCOME]
+    if scarce:
+        raise ConfigError(f"Too few examples to keep some apart for the thresholds: {', '.join(scarce)}. Give each "
+                          f"outcome used at least {MIN_PER_OUTCOME} messages, or train with --regressions-only.")
+    learn, held = train_test_split(np.arange(len(messages)), test_size=DEV_SPLIT, stratify=labels, random_state=seed)
+    log(f"Fitting the regressions on {len(learn)} messages…")
+    fitted = _fit(windows, list(learn))
+    log(f"Fine-tuning the encoder on {len(learn)} messages (a few minutes a thousand on 2 cores)…")
+    fine_tune([messages[m].text for m in learn], [_COLUMN[labels[m]] for m in learn], len(safety.OUTCOMES),
+              encoder_path, fine_tuning, log)
+    encoder = SafetyEncoder(encoder_path, "")  # the int8 graph that ships, so the thresholds fit what runs
+    scores = [message_scores(fitted.probabilities(windows, windows.of[m]), safety.OUTCOMES, bool(windows.explicit[m]),
+                             bool(windows.distress_words[m]), encoder.probabilities(messages[m].text), ENCODER_WEIGHT)
+              for m in held]
+    held_labels = [labels[m] for m in held]
+    thresholds = choose_thresholds(scores, held_labels, max_false_alarm)
+    # The split has done its work: with the thresholds frozen, both readers learn from every message.
+    log(f"Thresholds chosen on {len(held)} messages kept apart; refitting both readers on all {len(messages)}…")
+    fitted = _fit(windows, list(range(len(messages))))
+    fine_tune([m.text for m in messages], [_COLUMN[label] for label in labels], len(safety.OUTCOMES),
+              encoder_path, fine_tuning, log)
+    model = _model(fitted, windows, thresholds, trained_on,
+                   EncoderFile(file=encoder_path.name, digest=file_digest(encoder_path), weight=ENCODER_WEIGHT))
+    return TrainingReport(model=model, counts=_counts(labels),
+                          cross_validated=cross_validate(scores, held_labels, thresholds, f"{DEV_SPLIT:.0%} development split"))
+
+
+def _counts(labels: list[str]) -> tuple[tuple[str, int], ...]:
+    return tuple((label, labels.count(label)) for label in safety.OUTCOMES)
+
+
+def _train_regressions(messages, labels, windows, folds, max_false_alarm, seed, trained_on) -> TrainingReport:
+    from sklearn.model_selection import StratifiedKFold
+
     out_of_fold: list[MessageScores | None] = [None] * len(messages)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_rows, test_rows in splitter.split(np.zeros(len(labels)), labels):
@@ -198,7 +261,13 @@ def train(messages: list[LabelledMessage], embedder, folds: int = 5, max_false_a
             out_of_fold[m] = _scores(fitted, windows, m)
     thresholds = choose_thresholds(out_of_fold, labels, max_false_alarm)
     final = _fit(windows, list(range(len(messages))))
-    model = SafetyModel(
+    return TrainingReport(model=_model(final, windows, thresholds, trained_on, None), counts=_counts(labels),
+                          cross_validated=cross_validate(out_of_fold, labels, thresholds, f"{folds}-fold out of fold"))
+
+
+def _model(final: _Fit, windows: _Windows, thresholds: Thresholds, trained_on: tuple[str, ...],
+           encoder: EncoderFile | None) -> SafetyModel:
+    return SafetyModel(
         classes=safety.OUTCOMES, features=safety.FEATURES, dimensions=windows.x.shape[1] - len(safety.FEATURES),
         meaning=MeaningWeights(mean=tuple(map(float, final.mean)), scale=tuple(map(float, final.scale)),
                                coef=tuple(tuple(map(float, row)) for row in final.meaning_coef),
@@ -207,9 +276,7 @@ def train(messages: list[LabelledMessage], embedder, folds: int = 5, max_false_a
                                idfs=tuple(tuple(map(float, v.idf_)) for v in windows.vectorizers),
                                coef=tuple(tuple(map(float, row)) for row in final.wording_coef),
                                intercept=tuple(map(float, final.wording_intercept))),
-        thresholds=thresholds, trained_on=trained_on)
-    counts = tuple((label, labels.count(label)) for label in safety.OUTCOMES)
-    return TrainingReport(model=model, counts=counts, cross_validated=cross_validate(out_of_fold, labels, thresholds))
+        thresholds=thresholds, trained_on=trained_on, encoder=encoder)
 
 
 def training_files(root: Path, prompts_dir: Path) -> list[Path]:
@@ -217,6 +284,9 @@ def training_files(root: Path, prompts_dir: Path) -> list[Path]:
     never go: they measure the classifier, so it must not learn them)."""
     folder = root / "tests" / "eval"
     files = [folder / "crisis.jsonl", folder / "crisis_set6.jsonl", folder / "crisis_dev7.jsonl",
-             folder / "ordinary_dev.jsonl", folder / "ordinary_dev7.jsonl", folder / "questions_safety.jsonl",
+             folder / "crisis_dev8.jsonl", folder / "ordinary_dev.jsonl", folder / "ordinary_dev7.jsonl",
+             folder / "ordinary_dev8.jsonl", folder / "risk_dev8b.jsonl", folder / "ordinary_dev8b.jsonl",
+             folder / "safety_dev9_risk.jsonl", folder / "safety_dev9_ordinary.jsonl",
+             folder / "safety_dev9_languages.jsonl", folder / "safety_dev9_short.jsonl", folder / "questions_safety.jsonl",
              prompts_dir / "safety_examples.jsonl"]
     return [f for f in files if f.exists()]
