@@ -42,7 +42,7 @@ def test_cli_asks_the_server(server_corpus_settings):
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert "7 consecutive calendar days" in data["answer"]
-    assert data["citations"][0]["source"] == "short-term-disability-plan.pdf"
+    assert "short-term-disability-plan.pdf" in {c["source"] for c in data["citations"]}
     status = json.loads(cli("status", "--json", env=env).stdout)
     assert server_corpus_settings.chroma_url in status["index"] and len(status["documents"]) == 19
 
