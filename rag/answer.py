@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -36,6 +37,13 @@ MAX_QUESTION_CHARS = 2000
 SENTENCE_CACHE_SIZE = 20_000
 # A sentence's first words: where its subject is (the ranker's early_overlap).
 EARLY_WORDS = 8
+
+
+def rarity_weights(question_terms: set[str], sentence_terms: list[set[str]]) -> dict[str, float]:
+    """Each question word's weight among one question's retrieved sentences: an inverse document
+    frequency over those sentences alone, so the word every one of them holds counts least."""
+    n = len(sentence_terms)
+    return {t: math.log((n + 1) / (1 + sum(t in terms for terms in sentence_terms))) + 1e-3 for t in question_terms}
 
 
 class Assistant:
@@ -227,18 +235,24 @@ class Assistant:
             " ".join(self.glossary.expansions(retrieval.question))))
         headings = sorted({chunk.section for _, chunk, _ in slots if chunk.section})
         heading_similarity = dict(zip(headings, self.sentence_vectors(headings) @ query)) if headings else {}
+        terms_of = [content_terms(self.glossary.collapse(text)) for text in texts]
+        openings = [content_terms(self.glossary.collapse(" ".join(chunk.sentences[i].split()[:EARLY_WORDS])))
+                    for _, chunk, i in slots]
+        weight = rarity_weights(question_terms, terms_of)
+        total = sum(weight.values()) or 1.0
         out = []
-        for (rank, chunk, i), text, similarity, topical in zip(slots, texts, similarities, topic_similarities):
-            terms = content_terms(self.glossary.collapse(text))
+        for (rank, chunk, i), text, similarity, topical, terms, opening in zip(
+                slots, texts, similarities, topic_similarities, terms_of, openings):
             matched = frozenset(question_terms & terms)
             overlap = len(matched) / len(question_terms) if question_terms else 0.0
-            opening = content_terms(self.glossary.collapse(" ".join(chunk.sentences[i].split()[:EARLY_WORDS])))
             early = len(question_terms & opening) / len(question_terms) if question_terms else 0.0
             out.append(ScoredSentence(chunk=chunk, chunk_rank=rank, index=i, similarity=float(similarity),
                                       overlap=overlap, chunk_similarity=chunk_similarity.get(chunk.id, 0.0),
                                       topic_similarity=float(topical), matched=matched,
                                       heading_similarity=float(heading_similarity.get(chunk.section, 0.0)),
-                                      early_overlap=early))
+                                      early_overlap=early,
+                                      distinct_overlap=sum(weight[t] for t in matched) / total,
+                                      distinct_early_overlap=sum(weight[t] for t in question_terms & opening) / total))
         # The sentence alone (no heading) for the duplicate check, for those that can enter the
         # answer: an FAQ's question heading makes its answer look unlike the policy's same rule.
         best = max(c.score for c in out)

@@ -67,10 +67,15 @@ class ScoredSentence:
     # sentence *about* the waiting period, not one that mentions it in passing.
     heading_similarity: float = 0.0
     early_overlap: float = 0.0
+    # The same two shares with each question word weighted by how few of the retrieved sentences
+    # hold it: in "how long is the STD waiting period?" every sentence says STD, few say waiting
+    # period, so a sentence that opens with the waiting period is the one about it.
+    distinct_overlap: float = 0.0
+    distinct_early_overlap: float = 0.0
     # The sentence's unit vector, for telling paraphrases apart from neighbouring rules (None in
     # tests on typed data: then only shared words count).
     vector: object = field(default=None, compare=False, repr=False)
-    # The ranker's probability that the sentence holds the answer (rag/ranker.py); None where it
+    # The ranker's score (higher: likelier to hold the answer) (rag/ranker.py); None where it
     # was not asked (tests on typed data, sentences far below the best): then the score decides.
     relevance: float | None = None
 

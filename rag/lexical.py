@@ -133,4 +133,7 @@ def _stopwords() -> frozenset[str]:
 def content_terms(text: str) -> set[str]:
     """Stemmed words of a text without stopwords: what 'the same words' means for overlap."""
     words = [w for w in re.findall(r"\w\w+", text.lower()) if w not in _stopwords()]
-    return set(_stemmer().stemWords(words))
+    # Snowball keeps "-able" ("taxable" → "taxabl", "taxed" → "tax"): a question about being taxed
+    # asks about what is taxable, so the suffix goes (on stems long enough to keep a root).
+    return {stem[:-3] if len(stem) >= 6 and stem.endswith(("abl", "ibl")) else stem
+            for stem in _stemmer().stemWords(words)}

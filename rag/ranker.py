@@ -1,8 +1,8 @@
-"""Which retrieved sentence should open the answer: a logistic regression over features that mean
+"""Which retrieved sentence should open the answer: a pairwise logistic regression over features that mean
 the same on any corpus, trained on the development questions' key sentences.
 
 The composer (rag/compose.py) still chooses what the answer holds by the hand-set score; the
-ranker's probability decides which chosen sentence comes first and which place is cited first.
+ranker's score decides which chosen sentence comes first and which place is cited first.
 Its weights live in rag/data/sentence_ranker.json; `benefits-qa train-ranker` refits them.
 """
 from __future__ import annotations
@@ -44,12 +44,13 @@ FEATURES = ("similarity", "chunk_similarity", "overlap", "chunk_rank", "topic_si
             "faq", "ends_with_colon", "log_words", "short", "has_number", "example", "leans_back",
             "duration_asked_and_held", "amount_asked_and_held", "contact_asked_and_held",
             "eligibility_asked_and_held", "holds_duration", "holds_amount", "score", "heading_similarity",
-            "early_overlap")
+            "early_overlap", "distinct_overlap", "distinct_early_overlap", "starts_lower")
 
 
 # Features also given relative to the best of the question's candidates: what counts is being the
 # closest to the question among them, more than any absolute level.
-RELATIVE = ("similarity", "topic_similarity", "heading_similarity", "early_overlap", "score")
+RELATIVE = ("similarity", "topic_similarity", "heading_similarity", "early_overlap", "score", "distinct_overlap",
+            "distinct_early_overlap")
 ALL_FEATURES = FEATURES + tuple(f"{name}_behind_best" for name in RELATIVE)
 
 
@@ -74,7 +75,10 @@ def features(question: str, sentence) -> tuple[float, ...]:
             float(bool(_LEANS_BACK.match(text))),
             float(bool(_ASKS_DURATION.search(question)) and duration), float(bool(_ASKS_AMOUNT.search(question)) and amount),
             float(bool(_ASKS_CONTACT.search(question)) and contact), float(bool(_ASKS_YES_NO.search(question)) and eligibility),
-            float(duration), float(amount), sentence.score, sentence.heading_similarity, sentence.early_overlap)
+            float(duration), float(amount), sentence.score, sentence.heading_similarity, sentence.early_overlap,
+            sentence.distinct_overlap, sentence.distinct_early_overlap,
+            # a sentence cut from a table row or a heading ("coverage in the PPO costs…") opens in lower case
+            float(text[:1].islower()))
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,8 @@ class SentenceRanker:
     trained_on: tuple[str, ...] = ()
 
     def relevance(self, question: str, sentences: list) -> list[float]:
-        """The probability, for each sentence, that it holds the answer's key fact."""
+        """A score for each sentence, higher for the likelier to hold the answer's key fact (trained on
+        pairs, it orders one question's sentences; it is not a calibrated probability)."""
         if not sentences:
             return []
         x = (feature_matrix(question, sentences) - np.asarray(self.mean)) / np.asarray(self.scale)
@@ -139,10 +144,23 @@ def train_ranker(examples: list[RankerExample], trained_on: tuple[str, ...] = ()
                           "check the question files' must_include and key_sentence fields.")
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit((x - mean) / scale, y)
+    z = (x - mean) / scale
+    # Pairs within a question: a sentence that holds the answer against one that does not. The
+    # ranker only ever orders one question's sentences, so that is what it learns.
+    pairs, start = [], 0
+    for g in groups:
+        rows = np.arange(start, start + len(g))
+        start += len(g)
+        good, bad = rows[y[rows]], rows[~y[rows]]
+        pairs += [(i, j) for i in good for j in bad]
+    if not pairs:
+        raise ConfigError("No question has both a sentence that holds its answer and one that does not.")
+    first, second = np.asarray(pairs).T
+    diff = np.vstack([z[first] - z[second], z[second] - z[first]])
+    label = np.r_[np.ones(len(pairs)), np.zeros(len(pairs))]
+    model = LogisticRegression(C=c, fit_intercept=False, max_iter=2000).fit(diff, label)
     return SentenceRanker(features=ALL_FEATURES, mean=tuple(map(float, mean)), scale=tuple(map(float, scale)),
-                          coef=tuple(float(v) for v in model.coef_[0]), intercept=float(model.intercept_[0]),
-                          trained_on=trained_on)
+                          coef=tuple(float(v) for v in model.coef_[0]), intercept=0.0, trained_on=trained_on)
 
 
 # A sentence that holds a key fact is labelled as answering when it shares this much of a key
@@ -170,10 +188,18 @@ def holds_answer(text: str, must_include: tuple[str, ...], key_sentences: tuple[
 def ranker_examples(questions, candidates_of) -> list[RankerExample]:
     """Labelled sentences of the answerable development questions (rag.evaluate.Question) that have
     key facts; `candidates_of(text)` gives a question's scored sentences, as the assistant makes them."""
+    from rag.compose import CASE_MARGIN
+
     examples = []
     for q in questions:
         if not (q.answerable and q.must_include):
             continue
-        for sentence in candidates_of(q.question):
+        candidates = candidates_of(q.question)
+        if not candidates:
+            continue
+        # Only the sentences the assistant asks the ranker about (rag/answer.py): the relative
+        # features are measured against the best of these.
+        best = max(c.score for c in candidates)
+        for sentence in (c for c in candidates if c.score >= best - CASE_MARGIN):
             examples.append(RankerExample(q.question, sentence, holds_answer(sentence.text, q.must_include, q.key_sentences)))
     return examples

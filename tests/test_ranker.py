@@ -79,3 +79,17 @@ def test_train_ranker_learns_from_dev_questions_and_refuses_held_out_sets(tmp_pa
     held.write_text(small.read_text())
     assert main(["train-ranker", "--questions", str(held), "--dry-run", "--index", str(corpus_index)]) == 2
     assert "held-out" in capsys.readouterr().err
+
+
+def test_a_word_every_retrieved_sentence_holds_weighs_least():
+    from rag.answer import rarity_weights
+
+    weights = rarity_weights({"std", "wait"}, [{"std", "wait"}, {"std"}, {"std", "last"}, {"std"}])
+    assert weights["wait"] > weights["std"] > 0
+
+
+def test_taxed_and_taxable_are_the_same_word_for_overlap():
+    from rag.lexical import content_terms
+
+    assert content_terms("are ltd payments taxed") & content_terms("basic benefits are taxable income")
+    assert "tabl" in content_terms("the table below")  # a short stem keeps its ending
