@@ -7,6 +7,7 @@ process, and any page, in any browser session, can read how far it got and how i
 """
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,9 @@ from pathlib import Path
 from ingest.pipeline import IngestReport, run_ingest
 from rag.config import Settings
 from rag.errors import BenefitsQAError
+
+# Ingest logs name files and counts; no employee text passes through an ingest.
+log = logging.getLogger("benefits_qa.ingest")
 
 
 @dataclass
@@ -70,7 +74,9 @@ def _run(job: IngestJob, targets: list[Path | str], settings: Settings) -> None:
         job.report = run_ingest(targets, settings, progress=job.progress)
     except BenefitsQAError as err:
         job.error = str(err)
-    except Exception as err:  # on a thread nobody else would see it: the page shows it instead
-        job.error = f"The ingest stopped on an unexpected error: {type(err).__name__}: {err}"
+    except Exception as err:  # on a thread nobody else would see it: the page shows it, the log keeps the traceback
+        log.exception("background ingest into %s failed", settings.index_dir)
+        job.error = (f"The ingest stopped on an unexpected error: {type(err).__name__}: {err}. "
+                     "The server log has the traceback; the index keeps its last complete state.")
     finally:
         job.finished.set()

@@ -24,8 +24,8 @@ def _signature(line: str) -> str:
     return _DIGITS.sub("#", clean(line).lower())
 
 
-def _styled_lines(page) -> tuple[list[tuple[str, float, bool]], float]:
-    """Visual lines of a page as (text, font size, all-bold), and the page's body font size."""
+def _text_fragments(page) -> list[tuple[float, str, float, bool]]:
+    """A page's text pieces as pypdf draws them: (baseline y, text, font size, bold)."""
     fragments: list[tuple[float, str, float, bool]] = []
 
     def visit(text, cm, tm, font_dict, font_size):
@@ -37,6 +37,11 @@ def _styled_lines(page) -> tuple[list[tuple[str, float, bool]], float]:
         fragments.append((y, text, size, "Bold" in font or "Black" in font or "Heavy" in font))
 
     page.extract_text(visitor_text=visit)
+    return fragments
+
+
+def _styled_lines(fragments: list[tuple[float, str, float, bool]]) -> tuple[list[tuple[str, float, bool]], float]:
+    """Visual lines of a page as (text, font size, all-bold), and the page's body font size."""
     lines: list[tuple[str, float, bool]] = []
     chars_by_size: Counter = Counter()
     current_y, parts = None, []
@@ -54,10 +59,10 @@ def _styled_lines(page) -> tuple[list[tuple[str, float, bool]], float]:
     return lines, body_size
 
 
-def _heading_lines(page) -> set[str]:
+def _heading_lines(fragments: list[tuple[float, str, float, bool]]) -> set[str]:
     """Normalised texts of the lines that are headings: set in a larger font than the body, or
     bold at body size when short and not part of a sentence (a bold lead-in is emphasis, not a heading)."""
-    lines, body = _styled_lines(page)
+    lines, body = _styled_lines(fragments)
     # Width of a full body line (a column's width on a two-column page), not of a running header.
     widest = max((len(text) for text, size, _ in lines if abs(size - body) < 0.5), default=0)
     headings = set()
@@ -102,7 +107,7 @@ def _paragraphs(lines: list[str]) -> list[str]:
 
 def parse_pdf(path: Path, source: str, max_pages: int = 1000) -> ParsedDocument:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PdfReadError, PyPdfError
 
     with open(path, "rb") as f:
         head = f.read(1024)
@@ -124,20 +129,23 @@ def parse_pdf(path: Path, source: str, max_pages: int = 1000) -> ParsedDocument:
             raise ParseError(source, f"the PDF has {pages:,} pages, over the limit of {max_pages:,}",
                              "split it into smaller documents, or raise BENEFITS_QA_MAX_PAGES")
         raw_pages = [(page.extract_text() or "") for page in reader.pages]
-        page_headings = [_heading_lines(page) for page in reader.pages]
+        page_fragments = [_text_fragments(page) for page in reader.pages]
         meta_title = clean(str((reader.metadata or {}).get("/Title", "") or ""))
     except ParseError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            OSError, RecursionError, ZeroDivisionError, AssertionError) as exc:
-        raise ParseError(source, f"not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})",
-                         "re-export the file from its source application") from None
-    except Exception as exc:  # pypdf raises assorted errors on damaged files
-        if "encrypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
+    # Only pypdf's reading is inside the try: on a damaged file it raises its own errors and, from
+    # deep in its parser, Python's. Our layout code runs below, where a bug shows as a bug.
+    except PyPdfError as exc:
+        if "crypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
             raise ParseError(source, "the PDF is encrypted and cannot be opened",
                              "save an unprotected copy and ingest that") from None
         raise ParseError(source, f"not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})",
                          "re-export the file from its source application") from None
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            OSError, RecursionError, ZeroDivisionError, AssertionError) as exc:
+        raise ParseError(source, f"not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})",
+                         "re-export the file from its source application") from None
+    page_headings = [_heading_lines(fragments) for fragments in page_fragments]
 
     if not any(text.strip() for text in raw_pages):
         raise ParseError(source, "the PDF has no text layer (a scan or images only)",

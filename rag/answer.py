@@ -15,7 +15,7 @@ from rag.compose import CASE_MARGIN, SNIPPET_CHARS, ScoredSentence, best_evidenc
 from rag.conversation import condense
 from rag.config import Settings
 from rag.embed import Embedder
-from rag.errors import BenefitsQAError
+from rag.errors import BenefitsQAError, LLMUnavailable
 from rag.glossary import Glossary
 from rag.index import IndexStore
 from rag.lexical import content_terms, without_words
@@ -124,16 +124,17 @@ class Assistant:
 
         chunks = [scored.chunk for scored in retrieval.chunks]
         streamed: list[str] = []
+        backend = self.llm  # a wrong BENEFITS_QA_LLM setting raises its ConfigError here, with the fix
         try:
-            for token in self.llm.stream(retrieval.question, chunks):
+            for token in backend.stream(retrieval.question, chunks):
                 streamed.append(token)
                 if on_token:
                     on_token(token)
-            check = check_grounding("".join(streamed), chunks)
-        except Exception as err:  # an unreachable or failing model must not cost the employee an answer
-            log.warning("LLM failed (%s); extractive answer kept", type(err).__name__)
+        except LLMUnavailable as err:  # an unreachable or failing model must not cost the employee an answer
+            log.warning("LLM failed (%s); extractive answer kept", err.__cause__.__class__.__name__)
             answer.notices.insert(0, render(self.settings, "llm_fallback.md"))
             return
+        check = check_grounding("".join(streamed), chunks)
         answer.grounding_problems = check.problems
         if not check.ok:
             log.info("generated answer failed %d grounding checks; extractive answer kept", len(check.problems))

@@ -13,6 +13,11 @@ class IndexMissingError(BenefitsQAError):
     pass
 
 
+class LLMUnavailable(BenefitsQAError):
+    """The configured model did not answer (unreachable, timed out, refused the request): the
+    extractive answer is kept. A wrong setting is a ConfigError instead, shown with its fix."""
+
+
 class ParseError(BenefitsQAError):
     """A document could not be read. `reason` is short; `hint` says what to do."""
 

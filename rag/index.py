@@ -262,6 +262,7 @@ class ServerHost:
     @cached_property
     def client(self):
         import chromadb
+        import httpx
         from chromadb.config import Settings as ChromaSettings
         from urllib.parse import urlsplit
 
@@ -270,7 +271,9 @@ class ServerHost:
         try:
             return chromadb.HttpClient(host=parts.hostname or "localhost", port=parts.port or (443 if ssl else 8000),
                                        ssl=ssl, settings=ChromaSettings(anonymized_telemetry=False))
-        except Exception as err:  # the client checks the server at once
+        # The client checks the server at once: chromadb reports an unreachable one as a ValueError
+        # ("Could not connect to a Chroma server"), a refused or broken connection as httpx's.
+        except (ValueError, httpx.HTTPError, OSError) as err:
             raise BenefitsQAError(f"Cannot reach the Chroma server at {self.url} ({type(err).__name__}): "
                                   "start it (`chroma run --path DIR --port PORT`) or fix BENEFITS_QA_CHROMA_URL.") from None
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterator
 
 from rag.config import Settings
-from rag.errors import ConfigError
+from rag.errors import ConfigError, LLMUnavailable
 from rag.lexical import content_terms
 from rag.prompts import read_raw
 from rag.safety import addresses_model
@@ -103,6 +104,8 @@ class LLMBackend:
 
             if not settings.llm_gguf:
                 raise ConfigError("BENEFITS_QA_LLM=gguf needs BENEFITS_QA_LLM_GGUF, the path of a .gguf model file.")
+            if not Path(settings.llm_gguf).is_file():
+                raise ConfigError(f"BENEFITS_QA_LLM_GGUF={settings.llm_gguf} is not a file: give the path of a .gguf model file.")
             return LlamaCPP(model_path=settings.llm_gguf, temperature=0.0, max_new_tokens=settings.llm_max_tokens,
                             context_window=4096, verbose=False)
         raise ConfigError(f"BENEFITS_QA_LLM must be openai or gguf (or unset), not {settings.llm!r}.")
@@ -112,6 +115,18 @@ class LLMBackend:
 
         system, user = build_messages(self.settings, question, chunks)
         messages = [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
-        for delta in self.llm.stream_chat(messages):
-            if delta.delta:
-                yield delta.delta
+        try:
+            for delta in self.llm.stream_chat(messages):
+                if delta.delta:
+                    yield delta.delta
+        except self._failures() as err:
+            raise LLMUnavailable(f"The model did not answer ({type(err).__name__}).") from err
+
+    def _failures(self) -> tuple[type[BaseException], ...]:
+        """What the backend raises when the model fails to answer, as opposed to a bug here."""
+        if self.settings.llm == "openai":
+            import httpx
+            import openai
+
+            return (openai.APIError, httpx.HTTPError, OSError, TimeoutError)
+        return (RuntimeError, ValueError, OSError)  # llama.cpp: a prompt over the context window, a failed decode

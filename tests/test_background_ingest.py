@@ -60,11 +60,13 @@ def test_a_refused_run_ends_with_its_reason(corpus):
     assert job.report is None and "Another ingest is updating" in job.error
 
 
-def test_an_unexpected_error_is_kept_for_the_page(corpus, monkeypatch):
+def test_an_unexpected_error_is_kept_for_the_page_and_its_traceback_for_the_log(corpus, monkeypatch, caplog):
     def broken_ingest(targets, settings, progress=None):  # the fault
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(background, "run_ingest", broken_ingest)
     job = start_ingest([corpus], load_settings())
     assert job.wait(WAIT)
-    assert job.error == "The ingest stopped on an unexpected error: RuntimeError: disk on fire"
+    assert job.error.startswith("The ingest stopped on an unexpected error: RuntimeError: disk on fire.")
+    logged = [r for r in caplog.records if r.name == "benefits_qa.ingest"]
+    assert logged and logged[0].exc_info and "broken_ingest" in caplog.text

@@ -71,3 +71,13 @@ def test_unreachable_endpoint_falls_back_to_extractive(small_index, embedder):
     answer = Assistant(settings, embedder=embedder).ask("How long is the waiting period for short-term disability?")
     assert not answer.generated and "7 consecutive calendar days" in answer.text
     assert answer.notices[0].startswith("(The generated answer could not be checked")
+
+
+@pytest.mark.parametrize("setting, fix", [({"llm": "opneai"}, "BENEFITS_QA_LLM must be openai or gguf"),
+                                          ({"llm": "gguf", "llm_gguf": "/nowhere/model.gguf"}, "is not a file")])
+def test_a_wrong_llm_setting_is_shown_with_its_fix_not_hidden_as_a_fallback(small_index, embedder, setting, fix):
+    from rag.errors import ConfigError
+
+    settings = replace(load_settings(index_dir=small_index), **setting)
+    with pytest.raises(ConfigError, match=fix):
+        Assistant(settings, embedder=embedder).ask("How long is the waiting period for short-term disability?")

@@ -107,3 +107,14 @@ def test_markdown_sections(tmp_path):
     doc = parse_file(md, "note.md")
     assert [s.heading for s in doc.sections] == ["Bereavement", "Other relatives"]
     assert doc.sections[0].text == "You get 5 paid days. For immediate family."
+
+
+def test_a_bug_in_our_layout_code_is_not_reported_as_a_bad_pdf(policy_pdf, monkeypatch):
+    from ingest import parse_pdf
+
+    def broken(fragments):  # the fault: our heading code, not the file
+        raise ZeroDivisionError("bug in the heading code")
+
+    monkeypatch.setattr(parse_pdf, "_heading_lines", broken)
+    with pytest.raises(ZeroDivisionError, match="bug in the heading code"):
+        parse_pdf.parse_pdf(policy_pdf, "std.pdf")
