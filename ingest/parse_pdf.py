@@ -107,7 +107,7 @@ def _paragraphs(lines: list[str]) -> list[str]:
 
 def parse_pdf(path: Path, source: str, max_pages: int = 1000) -> ParsedDocument:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError, PyPdfError
+    from pypdf.errors import PyPdfError
 
     with open(path, "rb") as f:
         head = f.read(1024)
@@ -141,7 +141,7 @@ def parse_pdf(path: Path, source: str, max_pages: int = 1000) -> ParsedDocument:
                              "save an unprotected copy and ingest that") from None
         raise ParseError(source, f"not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})",
                          "re-export the file from its source application") from None
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError,
             OSError, RecursionError, ZeroDivisionError, AssertionError) as exc:
         raise ParseError(source, f"not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})",
                          "re-export the file from its source application") from None
