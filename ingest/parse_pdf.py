@@ -135,14 +135,11 @@ def parse_pdf(path: Path, source: str, max_pages: int = 1000) -> ParsedDocument:
         raise
     # Only pypdf's reading is inside the try: on a damaged file it raises its own errors and, from
     # deep in its parser, Python's. Our layout code runs below, where a bug shows as a bug.
-    except PyPdfError as exc:
-        if "crypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower():
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            OSError, RecursionError, ZeroDivisionError, AssertionError) as exc:
+        if isinstance(exc, PyPdfError) and ("crypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower()):
             raise ParseError(source, "the PDF is encrypted and cannot be opened",
                              "save an unprotected copy and ingest that") from None
-        raise ParseError(source, f"not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})",
-                         "re-export the file from its source application") from None
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError,
-            OSError, RecursionError, ZeroDivisionError, AssertionError) as exc:
         raise ParseError(source, f"not a readable PDF ({type(exc).__name__}: {str(exc)[:120]})",
                          "re-export the file from its source application") from None
     page_headings = [_heading_lines(fragments) for fragments in page_fragments]
