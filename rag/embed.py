@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.config import Settings
+from rag.config import BUNDLED_EMBEDDER, Settings, packaged_weights
 from rag.errors import ConfigError
 
 
@@ -36,8 +36,12 @@ def resolved_backend(settings: Settings) -> str:
     """The backend that will really run: "torch-cuda" when the device is (or resolves to) a GPU."""
     device = settings.embed_device
     if device == "auto":
-        import torch
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            import torch
+        except ModuleNotFoundError:  # the light install: no torch, so no GPU to use
+            device = "cpu"
+        else:
+            device = "cuda" if torch.cuda.is_available() else "cpu"
     return "torch-cuda" if device == "cuda" else settings.embed_backend
 
 
@@ -67,6 +71,8 @@ class Embedder:
     @cached_property
     def model(self):
         path = self.settings.embed_model_path
+        if self.backend == "torch-cuda" and Path(path) == BUNDLED_EMBEDDER:  # "auto" found a GPU: the weights
+            path = packaged_weights()
         if not Path(path).exists():
             raise ConfigError(f"Embedding model folder {path} does not exist; set BENEFITS_QA_EMBED_MODEL "
                               "to a local sentence-transformers model (nothing is downloaded).")
@@ -76,7 +82,10 @@ class Embedder:
             encoder = OnnxEncoder(path, self.settings.model_cache_dir, quantized=self.backend == "onnx-int8")
             encoder.session  # export (first time) and load now, not inside the first question
             return encoder
-        from sentence_transformers import SentenceTransformer
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ModuleNotFoundError:
+            raise ConfigError("The torch backend needs the torch extra: pip install -e '.[torch]'.") from None
 
         model = SentenceTransformer(path, device="cuda" if self.backend == "torch-cuda" else "cpu",
                                     local_files_only=True)

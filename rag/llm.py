@@ -91,6 +91,12 @@ class LLMBackend:
 
     @staticmethod
     def _load(settings: Settings):
+        if settings.llm in {"openai", "gguf"}:
+            try:
+                import llama_index.core  # noqa: F401  (the clients below are built on it)
+            except ModuleNotFoundError:
+                raise ConfigError(f"BENEFITS_QA_LLM={settings.llm} needs the llm extra: make llm "
+                                  "(or pip install -e '.[llm]').") from None
         if settings.llm == "openai":
             from llama_index.llms.openai_like import OpenAILike
 

