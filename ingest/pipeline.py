@@ -17,6 +17,7 @@ from ingest.fetch import FetchFailure, UrlPolicy, fetch, is_url, read_sources_fi
 from ingest.reading import ReadLimits, ReadTask, read_files
 from rag.config import Settings
 from rag.embed import model_id
+from rag.errors import BenefitsQAError
 from rag.index import IndexStore
 from rag.ledger import Ledger, LedgerEntry, now_iso
 
@@ -73,6 +74,7 @@ def run_ingest(targets: list[Path | str], settings: Settings, dry_run: bool = Fa
     A document that was ingested from one of these targets and is no longer there is removed;
     documents from other targets are left alone.
     """
+    _check_exist(targets, sources_files)  # before the index folder or its lock is created
     store = IndexStore(settings, create=True)
     try:
         if dry_run:
@@ -81,6 +83,17 @@ def run_ingest(targets: list[Path | str], settings: Settings, dry_run: bool = Fa
             return _run(targets, sources_files, settings, store, dry_run, progress)
     finally:
         store.close()  # the app ingests on a thread of its own process: nothing may stay open
+
+
+def _check_exist(targets, sources_files) -> None:
+    """A folder, file or sources file that is not there stops the run before it writes anything."""
+    given = [(Path(t), "", "a folder, file or URL that exists") for t in targets if not is_url(str(t))]
+    given += [(Path(s), "the sources file ", "a file that lists URLs or paths, one per line") for s in sources_files]
+    for path, what, fix in given:
+        if not path.exists():
+            where = "" if path.is_absolute() else f" (looked for {path.resolve()})"
+            raise BenefitsQAError(f"Nothing was ingested: {what}{path} does not exist{where}. "
+                                  f"Check the path, or give {fix}.")
 
 
 def _collect(targets, sources_files, settings, report) -> tuple[list[SourceFile], set[str]]:

@@ -118,3 +118,14 @@ def test_calibrate_fits_the_rule_from_a_question_file(corpus_index, tmp_path):
                                 env={**os.environ, "HF_HUB_OFFLINE": "1", "BENEFITS_QA_INDEX": str(corpus_index), **env},
                                 timeout=300)
         assert json.loads(answer.stdout)["abstained"] is (not answerable), question
+
+
+def test_missing_source_is_a_clear_error_before_anything_is_written(tmp_path):
+    index = tmp_path / "idx"  # did not exist before: nothing of it may remain
+    for args, missing in ((["ingest", str(tmp_path / "nowhere")], tmp_path / "nowhere"),
+                          (["ingest", str(tmp_path / "nowhere"), "--dry-run"], tmp_path / "nowhere"),
+                          (["ingest", "--sources", str(tmp_path / "sources.txt")], tmp_path / "sources.txt")):
+        result = run_cli(*args, "--index", str(index))
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert f"{missing} does not exist" in result.stderr and "Check the path" in result.stderr
+        assert not index.exists(), list(index.iterdir())
