@@ -63,8 +63,12 @@ def _ingest_table(report) -> str:
         moved = f" (was {f.previous_source})" if f.previous_source else (f" ({f.note})" if f.note else "")
         lines.append(f"  {f.status:<9} {f.source}{moved}  [{f.chunks} chunks]{extra}")
     counts = ", ".join(f"{k} {v}" for k, v in report.to_json()["counts"].items() if v)
-    prefix = "Dry run, nothing written: " if report.dry_run else ""
-    lines.append(f"{prefix}{counts or 'nothing to do'} in {report.seconds:.1f} s; "
+    if report.dry_run:  # the statuses and counts are what an ingest would do: nothing changed
+        lines.append(f"Dry run, nothing written ({report.seconds:.1f} s). An ingest now would report "
+                     f"{counts or 'nothing to do'} and leave {report.live_documents} documents, "
+                     f"{report.live_chunks} chunks live.")
+        return "\n".join(lines)
+    lines.append(f"{counts or 'nothing to do'} in {report.seconds:.1f} s; "
                  f"{report.live_documents} documents, {report.live_chunks} chunks live.")
     return "\n".join(lines)
 
@@ -101,7 +105,7 @@ def cmd_status(args) -> int:
           f"last updated {ledger.updated_at}")
     for e in sorted(ledger.documents.values(), key=lambda e: e.source):
         dated = f" effective {e.effective_date}" if e.effective_date else ""
-        print(f"  {e.source:<45} {e.chunks:>4} chunks{dated}  ingested {e.ingested_at}")
+        print(f"  {e.source:<45} sha256:{e.doc_hash[:12]} {e.chunks:>4} chunks{dated}  ingested {e.ingested_at}")
     return 0
 
 

@@ -77,6 +77,19 @@ def test_ingest_json_report_and_status(tmp_path):
     assert failed["source"] == "notes.xyz" and "unsupported" in failed["reason"]
     status = json.loads(run_cli("status", "--json", "--index", str(index)).stdout)
     assert [d["source"] for d in status["documents"]] == ["pto.md"]
+    plain = run_cli("status", "--index", str(index)).stdout  # the hash too, short
+    assert f"sha256:{status['documents'][0]['doc_hash'][:12]} " in plain
+
+
+def test_dry_run_says_what_an_ingest_would_do(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pto.md").write_text("# PTO\n\nFull-time employees accrue 15 days of PTO per year.\n")
+    result = run_cli("ingest", str(docs), "--dry-run", "--index", str(tmp_path / "idx"))
+    assert result.returncode == 0, result.stderr
+    summary = result.stdout.splitlines()[-1]
+    assert summary.startswith("Dry run, nothing written (") and "An ingest now would report added 1 and leave 1 documents" in summary
+    assert not (tmp_path / "idx").exists()
 
 
 def test_index_from_another_backend_is_a_clear_error_until_re_ingested(tmp_path):
