@@ -227,6 +227,8 @@ def _build(to_build, settings, generation, progress, report, store, leftovers=()
             embedder.model  # noqa: B018  (load while the workers parse)
             generation.collection  # noqa: B018  (imports chromadb and opens the store: a second)
 
+    if progress:  # the files are read in parallel first: most of the time goes here
+        progress(0, len(to_build), "reading files")
     tasks = [ReadTask(f.path, f.source, f.sha256) for f in unique]
     results = {o.task.sha256: o for o in read_files(tasks, ReadLimits.from_settings(settings), warm_up)}
     for done, (f, status) in enumerate(to_build):

@@ -27,7 +27,10 @@ def cmd_ingest(args) -> int:
     settings = _settings(args)
     sources = [Path(s) for s in args.sources or []]
     targets = args.paths or ([] if sources else [settings.corpus_dir])
-    progress = None if args.json or not sys.stderr.isatty() else _progress_bar()
+    if not sys.stderr.isatty():
+        progress = _progress_lines("ingest")
+    else:
+        progress = None if args.json else _progress_bar()
     report = run_ingest(targets, settings, dry_run=args.dry_run, progress=progress, sources_files=sources)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
@@ -52,6 +55,23 @@ def _progress_bar():
         bar["bar"].refresh()
         if done >= total:
             bar["bar"].close()
+
+    return update
+
+
+def _progress_lines(command: str):
+    """Progress for a log or a pipe (stderr is not a terminal): plain lines, no carriage returns.
+    One at the start and the end of each step (named by the first word of `what`) and about every
+    tenth of it in between. `what` names files or fixed steps, never a question (questions never
+    reach logs)."""
+    last = {"step": "", "done": 0, "shown": 0}
+
+    def update(done, total, what):
+        step = what.split(" ", 1)[0]
+        if step != last["step"] or done < last["done"] or done >= total or done - last["shown"] >= max(1, total // 10):
+            print(f"{command} {done}/{total}: {what}", file=sys.stderr, flush=True)
+            last["shown"] = done
+        last["step"], last["done"] = step, done
 
     return update
 
@@ -116,20 +136,26 @@ def cmd_eval(args) -> int:
 
     path = Path(args.questions or PROJECT_ROOT / "tests" / "eval" / "questions.jsonl")
     questions = evaluate.load_questions(path)
+    # Plain lines when stderr is a log or a pipe (nothing on a terminal, as before); fixed step names only.
+    step = (lambda done, total, what: None) if sys.stderr.isatty() else _progress_lines("eval")
+    step(0, 1, "loading the model")
     assistant = Assistant(_settings(args))
     assistant.ask("warm-up")  # load the model before timing
-    outcomes = evaluate.run(assistant, questions)
+    outcomes = evaluate.run(assistant, questions, progress=lambda done, total: step(done, total, "questions"))
     report = evaluate.score(outcomes)
     if assistant.settings.llm:
         answered = [o for o in outcomes if not o.abstained]
         report.llm_grounded_share = round(sum(o.generated for o in answered) / len(answered), 4) if answered else 0.0
     dialogues_path = Path(args.dialogues or PROJECT_ROOT / "tests" / "eval" / "dialogues.jsonl")
     if dialogues_path.exists():
-        multi = evaluate.score(evaluate.run_dialogues(assistant, evaluate.load_dialogues(dialogues_path)))
+        dialogues = evaluate.load_dialogues(dialogues_path)
+        multi = evaluate.score(evaluate.run_dialogues(
+            assistant, dialogues, progress=lambda done, total: step(done, total, "dialogues")))
         report.multi_turn_dialogues = multi.answerable
         report.multi_turn_hit_at_5, report.multi_turn_key_fact_recall = multi.hit_at_5, multi.key_fact_recall
         report.failures += [{**f, "dialogue": True} for f in multi.failures]
-    report.safety = _safety_reports(args, assistant)
+    report.safety = _safety_reports(args, assistant, step)
+    step(1, 1, "done")
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
         return 0
@@ -152,14 +178,18 @@ def cmd_eval(args) -> int:
     return 0
 
 
-def _safety_reports(args, assistant) -> list:
+def _safety_reports(args, assistant, step) -> list:
     from rag import evaluate
     from rag.config import PROJECT_ROOT
     from rag.safety_model import load_labelled
 
     files = ([evaluate.SafetySetFile(Path(f).name, Path(f), "holdout" in f or "blind" in f) for f in args.safety]
              if args.safety else [f for f in evaluate.safety_sets(PROJECT_ROOT) if f.path.exists()])
-    return [evaluate.safety_set(f.name, load_labelled(f.path), assistant.safety_check, f.held_out) for f in files]
+    reports = []
+    for number, f in enumerate(files):
+        step(number, len(files), f"safety check on {f.name}")  # the set's name, not its messages
+        reports.append(evaluate.safety_set(f.name, load_labelled(f.path), assistant.safety_check, f.held_out))
+    return reports
 
 
 def _print_safety(reports) -> None:

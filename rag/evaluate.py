@@ -364,14 +364,16 @@ def safety_set(name: str, messages, detect, held_out: bool) -> SafetySetReport:
         wrong=wrong)
 
 
-def run_dialogues(assistant, dialogues: list[Dialogue]) -> list[Outcome]:
+def run_dialogues(assistant, dialogues: list[Dialogue], progress=None) -> list[Outcome]:
     """Each dialogue asked turn by turn with its history; the outcome of its last turn."""
     outcomes = []
-    for dialogue in dialogues:
+    for number, dialogue in enumerate(dialogues):
         history: list[str] = []
         for turn in dialogue.turns:
             history.append(assistant.ask(turn, history).searched_for)
         outcomes += run(assistant, [dialogue.last], history=history)
+        if progress:
+            progress(number + 1, len(dialogues))
     return outcomes
 
 

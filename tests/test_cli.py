@@ -142,3 +142,37 @@ def test_missing_source_is_a_clear_error_before_anything_is_written(tmp_path):
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert f"{missing} does not exist" in result.stderr and "Check the path" in result.stderr
         assert not index.exists(), list(index.iterdir())
+
+
+def test_progress_lines_on_stderr_when_not_a_terminal(tmp_path):
+    """Captured output is not a terminal: plain progress lines go to stderr, without carriage
+    returns and without question text; stdout holds the same report or JSON as ever."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "pto.md").write_text("# PTO\n\nFull-time employees accrue 15 days of PTO per year.\n")
+    index = tmp_path / "idx"
+    ingest = run_cli("ingest", str(docs), "--index", str(index))
+    assert ingest.returncode == 0, ingest.stderr
+    assert "ingest 0/1: reading files" in ingest.stderr and "embedding chunks" in ingest.stderr
+    assert ingest.stdout.splitlines()[-1].startswith("added 1 in ") and "ingest 0/" not in ingest.stdout
+
+    question = "How many days of PTO do full-time employees accrue?"
+    (tmp_path / "q.jsonl").write_text(json.dumps({
+        "id": "pto", "question": question, "answerable": True,
+        "expected_sources": [{"source": "pto.md", "page": None}], "must_include": ["15 days"]}) + "\n")
+    (tmp_path / "d.jsonl").write_text(json.dumps({
+        "id": "pto-2", "turns": ["Tell me about PTO", "and how many days a year?"], "answerable": True,
+        "expected_sources": [{"source": "pto.md", "page": None}], "must_include": ["15 days"]}) + "\n")
+    (tmp_path / "s.jsonl").write_text(json.dumps({"id": "s-1", "text": "Where is the PTO form?", "label": "none"}) + "\n")
+    result = run_cli("eval", "--questions", str(tmp_path / "q.jsonl"), "--dialogues", str(tmp_path / "d.jsonl"),
+                     "--safety", str(tmp_path / "s.jsonl"), "--json", "--index", str(index))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)  # nothing but the JSON on stdout
+    assert report["questions"] == 1 and report["multi_turn_dialogues"] == 1
+    lines = result.stderr.splitlines()
+    for step in ("eval 0/1: loading the model", "eval 1/1: questions", "eval 1/1: dialogues",
+                 "eval 0/1: safety check on s.jsonl", "eval 1/1: done"):
+        assert step in lines, result.stderr
+    assert "\r" not in ingest.stderr + result.stderr
+    for text in (question, "Tell me about PTO", "how many days a year", "Where is the PTO form"):
+        assert text not in result.stderr  # questions never reach logs
