@@ -48,3 +48,10 @@ def asks_about_past(question: str, role: VersionRole) -> bool:
     """The question names the year of this older version ('the 2024 policy'): keep it."""
     year = role.effective_date[:4]
     return bool(year) and year in question and year != role.in_effect_date[:4]
+
+
+def latest_change(entries, today: date) -> str:
+    """The newest effective date of a live document that is in effect today: when the policies
+    last changed by their own dates ("" when no document states one). Not-yet-effective ones wait."""
+    today_iso = today.isoformat()
+    return max((e.effective_date for e in entries if e.effective_date and e.effective_date <= today_iso), default="")

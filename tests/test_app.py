@@ -33,6 +33,19 @@ def test_crisis_line_is_on_screen_before_anything_is_asked(app):
     assert "1-800-555-0199" in line  # the EAP line from configuration
 
 
+def test_sidebar_dates_the_policies_by_their_own_effective_dates(app, corpus_index):
+    from datetime import date
+
+    from rag.ledger import read_ledger
+    from rag.versions import latest_change
+
+    ledger = read_ledger(corpus_index)
+    changed = latest_change(ledger.documents.values(), date.today())
+    assert changed  # every document of the default corpus states its effective date
+    caption = next(c.value for c in app.sidebar.caption if "documents" in c.value).replace("\\", "")
+    assert caption == f"Latest policy change effective {changed} · {len(ledger.documents)} documents"
+
+
 def test_question_gets_a_cited_answer(app):
     app.chat_input(key="question").set_value("How long is the waiting period for short-term disability?").run()
     assert not app.exception

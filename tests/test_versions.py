@@ -2,7 +2,7 @@
 from datetime import date
 
 from rag.ledger import LedgerEntry
-from rag.versions import CURRENT, FUTURE, SUPERSEDED, asks_about_past, version_roles
+from rag.versions import CURRENT, FUTURE, SUPERSEDED, asks_about_past, latest_change, version_roles
 
 
 def entry(h, title, effective):
@@ -29,3 +29,10 @@ def test_question_naming_an_old_year_keeps_the_old_version():
     roles = version_roles([entry("a", "Plan", "2024-01-01"), entry("b", "Plan", "2026-07-01")], today=date(2026, 11, 27))
     assert asks_about_past("What did the 2024 parental leave policy give?", roles["a"])
     assert not asks_about_past("How long is parental leave?", roles["a"])
+
+
+def test_latest_change_is_the_newest_date_in_effect():
+    entries = [entry("a", "Parental Leave Policy", "2024-01-01"), entry("b", "Parental Leave Policy", "2026-07-01"),
+               entry("c", "Severance Pay Plan", "2027-01-01"), entry("d", "FAQ", "")]
+    assert latest_change(entries, today=date(2026, 11, 27)) == "2026-07-01"  # 2027 is not in effect yet
+    assert latest_change([entry("d", "FAQ", "")], today=date(2026, 11, 27)) == ""

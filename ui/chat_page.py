@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import mimetypes
+from datetime import date
 
 import streamlit as st
 
@@ -10,6 +11,7 @@ from rag.errors import BenefitsQAError, IndexMissingError, PageGoneError, PageTo
 from rag.lexical import sentences
 from rag.prompts import read_raw, render
 from rag.render import answer_markdown, citation_heading, escape_markdown, passage_markdown
+from rag.versions import latest_change
 from ui.shared import get_assistant, page_image, starters
 
 def show_answer(answer, store, ledger, turn: int, question: str, settings) -> None:
@@ -111,8 +113,12 @@ def chat_page() -> None:
             messages.clear()
         st.divider()
         st.markdown(read_raw(settings, "privacy.md"))
-        if ledger.updated_at:
-            st.caption(escape_markdown(f"Policies last updated {ledger.updated_at[:10]} · {len(ledger.documents)} documents"))
+        # The documents' own dates, not the day of the last ingest; that only when no document has one.
+        changed = latest_change(ledger.documents.values(), date.today())
+        if changed:
+            st.caption(escape_markdown(f"Latest policy change effective {changed} · {len(ledger.documents)} documents"))
+        elif ledger.updated_at:
+            st.caption(escape_markdown(f"Index updated {ledger.updated_at[:10]} · {len(ledger.documents)} documents"))
 
     typed = st.chat_input("Ask about disability, leave, insurance, severance, performance plans…",
                           key="question", max_chars=2000)
