@@ -63,7 +63,7 @@ corpus: $(VENV)/.installed
 # Rebuild the shipped int8 embedding model (rag/data/embedder) from the packaged weights: only after
 # a change to the export recipe in rag/onnx_model.py (tests/test_embedding.py says when).
 embedder: $(VENV)/.test-installed
-	$(PY) -m rag.onnx_model
+	$(PY) -m core.onnx_model
 
 clean:
 	rm -rf $(VENV) .index .pytest_cache

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rag.config import load_settings
+from core.config import load_settings
 from rag.prompts import read_raw
 from ui.shared import is_maintainer, log_unexpected
 

@@ -127,7 +127,7 @@ def free_port() -> int:
 
 def build_index(folder: Path) -> None:
     from ingest.pipeline import run_ingest
-    from rag.config import load_settings
+    from core.config import load_settings
 
     log(f"building an index of corpus/ in {folder}")
     if not run_ingest([ROOT / "corpus"], load_settings(index_dir=folder)).ok:

@@ -47,7 +47,7 @@ def child_ingest(side: str, corpus: Path, index: Path) -> None:
     started = time.perf_counter()
     if side == "ours":
         from ingest.pipeline import run_ingest
-        from rag.config import load_settings
+        from core.config import load_settings
 
         report = run_ingest([corpus], load_settings(index_dir=index))
         assert report.ok, [f for f in report.files if f.status == "failed"]
@@ -126,8 +126,8 @@ def over_limit(index, model) -> int:
 
 def compare(corpus: Path, questions, repeat: int) -> dict:
     from rag.answer import Assistant
-    from rag.config import load_settings
-    from rag.embed import Embedder
+    from core.config import load_settings
+    from core.embed import Embedder
     from rag.evaluate import run, score
 
     with tempfile.TemporaryDirectory() as tmp:

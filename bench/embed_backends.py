@@ -26,7 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 def measure(backend: str, corpus: Path, questions: Path) -> dict:
     from ingest.pipeline import run_ingest
     from rag.answer import Assistant
-    from rag.config import load_settings
+    from core.config import load_settings
     from rag.evaluate import load_questions, percentile, run, score
 
     with tempfile.TemporaryDirectory() as tmp:

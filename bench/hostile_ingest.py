@@ -19,7 +19,7 @@ from tests.pdf_factory import shared_stream_pdf  # noqa: E402 (after the path)
 
 def main() -> None:
     from ingest.pipeline import run_ingest
-    from rag.config import load_settings
+    from core.config import load_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

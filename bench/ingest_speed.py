@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 def timed_cli(*args: str, env: dict) -> tuple[float, dict]:
     started = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
                          env=env, cwd=ROOT, check=True)
     return time.perf_counter() - started, json.loads(out.stdout)
 
@@ -41,9 +41,9 @@ def main() -> None:
         noop_s, noop = timed_cli("ingest", args.corpus, "--json", env=env)
         assert noop["counts"]["unchanged"] == full["counts"]["added"], noop["counts"]
 
-        from rag.config import load_settings
-        from rag.embed import Embedder
-        from rag.index import IndexStore
+        from core.config import load_settings
+        from core.embed import Embedder
+        from core.store import IndexStore
 
         settings = load_settings(index_dir=index)
         texts = [c.embedding_text() for c in IndexStore(settings).live_chunks()]

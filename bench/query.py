@@ -94,7 +94,7 @@ def cache_dirs(size: int, mode: str) -> tuple[Path, Path | None]:
 
 
 def cache_key(size: int, seed: int, settings) -> dict:
-    from rag.embed import model_id
+    from core.embed import model_id
     from scale_corpus import GENERATOR_VERSION
 
     return {"size": size, "seed": seed, "generator": GENERATOR_VERSION, "model": model_id(settings),
@@ -102,7 +102,7 @@ def cache_key(size: int, seed: int, settings) -> dict:
 
 
 def settings_for(index_dir: Path, env: dict):
-    from rag.config import load_settings
+    from core.config import load_settings
 
     return load_settings(environ=env, index_dir=index_dir)
 
@@ -210,7 +210,7 @@ def serve(index_dir: Path, questions_file: Path, started: float, threads: int, p
     import traceback
 
     from rag.answer import Assistant
-    from rag.config import load_settings
+    from core.config import load_settings
 
     imported = time.time()
     questions = load_questions(questions_file)

@@ -231,8 +231,8 @@ def count_chunks(path: Path, counter, settings) -> int:
 
 def generate(chunks: int, out: Path, seed: int = 0, log=print) -> dict:
     """Write about `chunks` chunks' worth of documents into `out` (its old .md files are removed)."""
-    from rag.config import load_settings
-    from rag.embed import TokenCounter
+    from core.config import load_settings
+    from core.embed import TokenCounter
 
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.md"):

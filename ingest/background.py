@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.pipeline import IngestReport, run_ingest
-from rag.config import Settings
-from rag.errors import BenefitsQAError
+from core.config import Settings
+from core.errors import BenefitsQAError
 
 # Ingest logs name files and counts; no employee text passes through an ingest.
 log = logging.getLogger("benefits_qa.ingest")

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Protocol
 
 from ingest.text_utils import split_sentences
-from rag.errors import ParseError
-from rag.types import Chunk, ParsedDocument
+from ingest.errors import ParseError
+from core.types import Chunk
 
 # [CLS] and [SEP] take two of the model's positions.
+from ingest.types import ParsedDocument
 _SPECIAL_TOKENS = 2
 
 

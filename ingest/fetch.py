@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.discover import SourceFile
-from rag.errors import FetchRefused
+from ingest.errors import FetchRefused
 
 MAX_REDIRECTS = 5
 _SCHEMES = {"http": 80, "https": 443}
@@ -56,7 +56,7 @@ class UrlPolicy:
             networks = tuple(ipaddress.ip_network(n.strip(), strict=False)
                              for n in settings.fetch_allowed_networks.split(",") if n.strip())
         except ValueError as err:
-            from rag.errors import ConfigError
+            from core.errors import ConfigError
 
             raise ConfigError(f"BENEFITS_QA_FETCH_ALLOWED_NETWORKS: {err}; give networks like "
                               f"10.0.0.0/8, comma-separated.") from None
@@ -180,7 +180,7 @@ def fetch(url: str, origin: str, cache_dir: Path, timeout: float, max_bytes: int
     """Fetch `url` within `timeout` seconds in all, following up to MAX_REDIRECTS redirects, each
     checked against `policy` (default: from the settings)."""
     if policy is None:
-        from rag.config import load_settings
+        from core.config import load_settings
 
         policy = UrlPolicy.from_settings(load_settings())
     too_slow = FetchFailure(url, f"no complete answer within {timeout:g} s",

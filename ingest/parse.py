@@ -6,8 +6,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from rag.errors import ParseError
-from rag.types import ParsedDocument
+from ingest.errors import ParseError
+from ingest.types import ParsedDocument
 
 SUPPORTED = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "text", ".markdown": "text",
              ".txt": "text"}
@@ -15,7 +15,7 @@ SUPPORTED = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "text", ".ma
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # A damaged file can send a parser into a very long loop; a real 300-page policy parses in seconds.
 PARSE_SECONDS = 120
-# Defaults of the budgets that ingest takes from rag/config.py (max_pages, max_document_chars).
+# Defaults of the budgets that ingest takes from core/config.py (max_pages, max_document_chars).
 MAX_PAGES = 1000
 MAX_CHARS = 3_000_000
 

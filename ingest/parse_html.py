@@ -5,8 +5,8 @@ import warnings
 from pathlib import Path
 
 from ingest.text_utils import clean, find_effective_date, find_version
-from rag.errors import ParseError
-from rag.types import ParsedDocument, Section
+from ingest.errors import ParseError
+from ingest.types import ParsedDocument, Section
 
 _DROP = ["script", "style", "noscript", "template", "iframe", "svg", "canvas", "nav", "footer",
          "form", "button", "input", "select", "textarea", "object", "embed", "img", "video", "audio"]

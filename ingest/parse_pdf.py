@@ -6,8 +6,8 @@ from collections import Counter
 from pathlib import Path
 
 from ingest.text_utils import clean, find_effective_date, find_version
-from rag.errors import ParseError
-from rag.types import ParsedDocument, Section
+from ingest.errors import ParseError
+from ingest.types import ParsedDocument, Section
 
 # A line repeated in the top or bottom band of at least half the pages is a running header/footer.
 _BAND_LINES = 3

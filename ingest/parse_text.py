@@ -5,8 +5,8 @@ import re
 from pathlib import Path
 
 from ingest.text_utils import clean, find_effective_date, find_version
-from rag.errors import ParseError
-from rag.types import ParsedDocument, Section
+from ingest.errors import ParseError
+from ingest.types import ParsedDocument, Section
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 

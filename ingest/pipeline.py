@@ -1,6 +1,6 @@
 """One ingest run: discover → diff against the ledger → parse → chunk → embed → store → commit.
 
-Safety comes from generations (see rag/index.py): changes go into a copy of the live store, and
+Safety comes from generations (see core/store.py): changes go into a copy of the live store, and
 replacing the ledger is the single moment the new documents go live and removed ones stop being
 answered from. A run killed at any point leaves the old ledger and store, so the old answers;
 its half-written copy is deleted by the next run. A run with no changes writes nothing at all.
@@ -15,11 +15,11 @@ from typing import Callable
 from ingest.discover import SourceFile, discover
 from ingest.fetch import FetchFailure, UrlPolicy, fetch, is_url, read_sources_file
 from ingest.reading import ReadLimits, ReadTask, read_files
-from rag.config import Settings
-from rag.embed import model_id
-from rag.errors import BenefitsQAError
-from rag.index import IndexStore
-from rag.ledger import Ledger, LedgerEntry, now_iso
+from core.config import Settings
+from core.embed import model_id
+from core.errors import BenefitsQAError
+from core.store import IndexStore
+from core.ledger import Ledger, LedgerEntry, now_iso
 
 ADDED, UPDATED, UNCHANGED, RENAMED, REMOVED, FAILED = (
     "added", "updated", "unchanged", "renamed", "removed", "failed")
@@ -214,7 +214,7 @@ def _build(to_build, settings, generation, progress, report, store, leftovers=()
     embedded (in a leftover generation) are copied, not embedded again. Returns ledger entries."""
     if not to_build:
         return {}
-    from rag.embed import Embedder
+    from core.embed import Embedder
 
     embedder = Embedder(settings)
     entries: dict[str, LedgerEntry] = {}

@@ -22,19 +22,20 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Callable, Iterator
 
-from rag.config import Settings
-from rag.errors import ParseError
-from rag.types import Chunk, ParsedDocument
+from core.config import Settings
+from ingest.errors import ParseError
+from core.types import Chunk
 
 # Imported once by the forkserver, so each worker starts with them loaded.
+from ingest.types import ParsedDocument
 _PRELOAD = ["ingest.reading", "ingest.parse", "ingest.parse_pdf", "ingest.parse_html", "ingest.parse_text",
-            "ingest.chunk", "rag.embed", "pypdf", "bs4", "pysbd", "tokenizers"]
+            "ingest.chunk", "core.embed", "pypdf", "bs4", "pysbd", "tokenizers"]
 _STOP_GRACE = 5.0  # seconds a worker gets to exit when asked, before it is killed
 
 
 @dataclass(frozen=True)
 class ReadLimits:
-    """What one file may cost: bytes, pages, characters, chunks and seconds (rag/config.py)."""
+    """What one file may cost: bytes, pages, characters, chunks and seconds (core/config.py)."""
 
     max_bytes: int
     max_pages: int
@@ -77,7 +78,7 @@ class ReadOutcome:
 
 @lru_cache(maxsize=2)
 def _token_counter(model_path: str):
-    from rag.embed import TokenCounter
+    from core.embed import TokenCounter
 
     return TokenCounter(model_path)
 

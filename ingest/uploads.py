@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.parse import SUPPORTED
-from rag.errors import BenefitsQAError, UploadExistsError
+from core.errors import BenefitsQAError
 
 # What a real file of each type starts with: an upload named .pdf must be a PDF.
+from ingest.errors import UploadExistsError
 _MAGIC = {"pdf": (b"%PDF-",)}
 
 

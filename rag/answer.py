@@ -13,12 +13,13 @@ import numpy as np
 from rag import safety
 from rag.compose import CASE_MARGIN, SNIPPET_CHARS, ScoredSentence, best_evidence, compose_answer, distinctions, should_abstain
 from rag.conversation import condense
-from rag.config import Settings
-from rag.embed import Embedder
-from rag.errors import BenefitsQAError, LLMUnavailable
+from core.config import Settings
+from core.embed import Embedder
+from core.errors import BenefitsQAError
+from rag.errors import LLMUnavailable
 from rag.glossary import Glossary
-from rag.index import IndexStore
-from rag.lexical import content_terms, without_words
+from core.store import IndexStore
+from core.lexical import content_terms, without_words
 from rag.parts import question_parts
 from rag.prompts import read_raw, read_table, render
 from rag.ranker import DEFAULT_RANKER, SentenceRanker

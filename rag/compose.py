@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.types import Answer, Citation, Chunk
+from rag.types import Answer, Citation
 
 # Weights of the sentence score. A sentence alone is short and its similarity noisy, so the
+
+from core.types import Chunk
 # similarity of its whole chunk (the passage it stands in) counts too; the share of the question's
 # content words present breaks ties between paraphrases; the chunk's retrieval rank adds a prior.
 # Weights and margin were chosen by a sweep over the eval set's answerable questions

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.config import MAX_SEARCHED_CHARS
+from core.config import MAX_SEARCHED_CHARS
 from rag.topics import topic_of
 
 _OPENERS = re.compile(r"^\s*(and|but|or|also|so|then|what about|how about|what if|same for|and if|"

@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rag.errors import BenefitsQAError
+from core.errors import BenefitsQAError
 
 RANK_DEPTH = 10  # distinct pages considered for MRR; hit@k uses the first k of them
 

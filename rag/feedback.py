@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from rag.config import Settings
-from rag.errors import BenefitsQAError
+from core.config import Settings
+from core.errors import BenefitsQAError
 from rag.topics import TOPICS
 
 FEEDBACK_FILE = "feedback.sqlite3"

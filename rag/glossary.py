@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.lexical import words
+from core.lexical import words
 from rag.prompts import parse_table
 
 

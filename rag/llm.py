@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from rag.config import Settings
-from rag.errors import ConfigError, LLMUnavailable
-from rag.lexical import content_terms
+from core.config import Settings
+from core.errors import ConfigError
+from rag.errors import LLMUnavailable
+from core.lexical import content_terms
 from rag.prompts import read_raw
 from rag.safety import addresses_model
-from rag.types import Chunk
+from core.types import Chunk
 
 CITATION = re.compile(r"\[(\d+)\]")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from rag.config import MAX_QUESTION_PARTS
-from rag.lexical import sentences
+from core.config import MAX_QUESTION_PARTS
+from core.lexical import sentences
 
 _ASKS = r"(?:how|when|what|whats|who|where|which|why|can|could|do|does|did|is|are|will|would|should|must|may|am)"
 # ", and can I…", " and when is…": a second question joined to the first
@@ -18,7 +18,7 @@ MIN_PART_WORDS = 4
 def question_parts(question: str, limit: int = MAX_QUESTION_PARTS) -> list[str]:
     """The separate questions in a message, each with the message's statements ("My father just
     died.") and shared condition in front; [] when there is only one question. At most `limit`
-    parts, the first ones: each is a search of its own (rag/config.py says why)."""
+    parts, the first ones: each is a search of its own (core/config.py says why)."""
     split = sentences(question)
     context = " ".join(s for s in split if not s.endswith("?"))
     parts = []

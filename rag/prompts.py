@@ -4,8 +4,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from rag.config import Settings
-from rag.errors import ConfigError
+from core.config import Settings
+from core.errors import ConfigError
 
 
 @lru_cache(maxsize=64)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import ConfigError
+from core.errors import ConfigError
 
 DEFAULT_RANKER = Path(__file__).resolve().parent / "data" / "sentence_ranker.json"
 

@@ -7,9 +7,10 @@ from functools import cached_property
 
 import numpy as np
 
-from rag.errors import ConfigError
-from rag.spelling import Speller, english_words
-from rag.types import Chunk, ScoredChunk
+from core.errors import ConfigError
+from core.spelling import Speller, english_words
+from core.types import Chunk
+from rag.types import ScoredChunk
 from rag.versions import CURRENT, VersionRole, asks_about_past, version_roles
 
 
@@ -51,7 +52,7 @@ class HybridRetriever:
 
     @cached_property
     def model_id(self) -> str:
-        from rag.embed import model_id
+        from core.embed import model_id
 
         return model_id(self.settings)
 

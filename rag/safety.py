@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from rag.lexical import sentences
+from core.lexical import sentences
 
 CRISIS, CONCERN, DISTRESS, NONE = "crisis", "concern", "distress", "none"
 OUTCOMES = (NONE, DISTRESS, CONCERN, CRISIS)  # in rising order of what the reply must show first

@@ -8,7 +8,7 @@ words in context. On the development sets the two make different mistakes, and a
 probabilities catches more at the same false-alarm rate than either (README, Safety).
 
 At run time the model is an int8 ONNX graph in rag/data (about 23 MB), run on ONNX Runtime with
-the base model's tokenizer (shipped in rag/data/embedder): no torch. Training (`benefits-qa
+the base model's tokenizer (shipped in core/data/embedder): no torch. Training (`benefits-qa
 train-safety`) needs torch, transformers and the base weights: the `torch` extra.
 """
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.config import BUNDLED_EMBEDDER, packaged_weights
-from rag.errors import ConfigError
+from core.config import BUNDLED_EMBEDDER, packaged_weights
+from core.errors import ConfigError
 
 # Word windows for a message longer than the model's 256 word pieces: each is read alone and a
 # class's probability is its highest over the windows. 20 windows cover about 2,000 words; the
@@ -184,7 +184,7 @@ def _export(model, tokenizer, target: Path) -> None:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from rag.onnx_model import _quiet_logging
+    from core.onnx_model import _quiet_logging
 
     sample = tokenizer(["an example message", "short"], padding=True, return_tensors="pt")
     target.parent.mkdir(parents=True, exist_ok=True)

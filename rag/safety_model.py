@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from rag import safety
-from rag.errors import ConfigError
+from core.errors import ConfigError
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "data" / "safety_classifier.json"
 

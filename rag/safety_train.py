@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from rag import safety
-from rag.errors import ConfigError
+from core.errors import ConfigError
 from rag.safety_encoder import FineTuning
 from rag.safety_model import (EncoderFile, LabelledMessage, MeaningWeights, MessageScores, SafetyModel, Thresholds,
                               WordingWeights, decide, message_scores, softmax, window_matrix, wording_matrix,

@@ -1,52 +1,9 @@
-"""The typed data that flows between stages: ParsedDocument → Chunk → ScoredChunk → Answer."""
+"""The typed data of answering: Chunk (core/types.py) → ScoredChunk → Citation → Answer."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-
-@dataclass(frozen=True)
-class Section:
-    """A run of text under one heading on one page (page is None for HTML and text files)."""
-
-    heading: str
-    text: str
-    page: int | None = None
-
-
-@dataclass(frozen=True)
-class ParsedDocument:
-    """What a parser makes of one file: its title, version facts and its sections in order."""
-
-    source: str  # file name relative to the ingested folder, e.g. "short-term-disability-plan.pdf"
-    title: str
-    sections: tuple[Section, ...]
-    kind: str  # pdf | html | text
-    version: str = ""
-    effective_date: str = ""  # ISO date when the document states one
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A retrievable unit: whole sentences from one section of one page, within the token budget."""
-
-    id: str
-    doc_hash: str  # content hash of the document file: the version of the document this came from
-    source: str
-    title: str
-    section: str
-    page: int | None
-    sentences: tuple[str, ...]
-    ordinal: int  # position in the document, for reading order
-    effective_date: str = ""
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.sentences)
-
-    def embedding_text(self) -> str:
-        """What gets embedded: the text with a short 'title › section' context prefix."""
-        context = " › ".join(p for p in (self.title, self.section) if p)
-        return f"{context}\n{self.text}" if context else self.text
+from core.types import Chunk
 
 
 @dataclass(frozen=True)

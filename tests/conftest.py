@@ -26,16 +26,16 @@ def isolated_index(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder():
-    from rag.config import load_settings
-    from rag.embed import Embedder
+    from core.config import load_settings
+    from core.embed import Embedder
 
     return Embedder(load_settings())
 
 
 @pytest.fixture(scope="session")
 def token_counter():
-    from rag.config import load_settings
-    from rag.embed import TokenCounter
+    from core.config import load_settings
+    from core.embed import TokenCounter
 
     return TokenCounter(load_settings().embed_model_path)
 
@@ -44,7 +44,7 @@ def token_counter():
 def corpus_index(tmp_path_factory):
     """The default corpus ingested once for the whole run (real PDFs, model and Chroma)."""
     from ingest.pipeline import run_ingest
-    from rag.config import load_settings
+    from core.config import load_settings
 
     index = tmp_path_factory.mktemp("corpus-index")
     report = run_ingest([CORPUS], load_settings(index_dir=index))
@@ -55,7 +55,7 @@ def corpus_index(tmp_path_factory):
 @pytest.fixture(scope="session")
 def assistant(corpus_index, embedder):
     from rag.answer import Assistant
-    from rag.config import load_settings
+    from core.config import load_settings
 
     return Assistant(load_settings(index_dir=corpus_index), embedder=embedder)
 
@@ -110,7 +110,7 @@ def store_mode(request, monkeypatch):
 def server_corpus_settings(chroma_server, tmp_path_factory):
     """The default corpus ingested once into the Chroma server."""
     from ingest.pipeline import run_ingest
-    from rag.config import load_settings
+    from core.config import load_settings
 
     settings = load_settings(index_dir=tmp_path_factory.mktemp("server-index"), chroma_url=chroma_server,
                              chroma_prefix="corpus")

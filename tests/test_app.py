@@ -36,7 +36,7 @@ def test_crisis_line_is_on_screen_before_anything_is_asked(app):
 def test_sidebar_dates_the_policies_by_their_own_effective_dates(app, corpus_index):
     from datetime import date
 
-    from rag.ledger import read_ledger
+    from core.ledger import read_ledger
     from rag.versions import latest_change
 
     ledger = read_ledger(corpus_index)
@@ -99,8 +99,8 @@ def test_a_passage_in_context_follows_a_new_generation(tmp_path):
     """The chat keeps each section it shows in context for the live generation (every question
     redraws them all); a re-ingest that changes the section must show the new text, not the kept one."""
     from ingest.pipeline import run_ingest
-    from rag.config import load_settings
-    from rag.index import IndexStore
+    from core.config import load_settings
+    from core.store import IndexStore
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

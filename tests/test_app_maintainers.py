@@ -50,7 +50,7 @@ def test_feature_is_off_when_no_token_is_configured(small_corpus, monkeypatch):
 def reingest(at):
     """Click re-ingest, see the run going on, wait for it (it runs on its own thread), redraw."""
     from ingest.background import latest_ingest
-    from rag.config import load_settings
+    from core.config import load_settings
 
     at.button(key="reingest").click().run()
     job = latest_ingest(load_settings().index_dir)

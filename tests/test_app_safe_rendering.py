@@ -5,7 +5,7 @@ import shutil
 from streamlit.testing.v1 import AppTest
 
 from ingest.pipeline import run_ingest
-from rag.config import load_settings
+from core.config import load_settings
 from tests.conftest import CORPUS, ROOT
 from tests.planted import PLANTED_QUESTION, write_planted
 

@@ -6,9 +6,9 @@ import pytest
 
 import ingest.background as background
 from ingest.background import latest_ingest, start_ingest
-from rag.config import load_settings
-from rag.errors import BenefitsQAError
-from rag.index import IndexStore
+from core.config import load_settings
+from core.errors import BenefitsQAError
+from core.store import IndexStore
 from tests.conftest import CORPUS
 
 WAIT = 180

@@ -6,8 +6,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ingest.parse import parse_file
 from ingest.pipeline import run_ingest
-from rag.config import load_settings
-from rag.errors import ParseError
+from core.config import load_settings
+from ingest.errors import ParseError
 from tests.pdf_factory import make_policy_pdf
 
 

@@ -1,6 +1,6 @@
 """Chunks fit the model's 256 word pieces with their prefix, stay on one page and one section."""
 from ingest.chunk import chunk_document
-from rag.types import ParsedDocument, Section
+from ingest.types import ParsedDocument, Section
 
 LONG_SECTION = " ".join(f"Sentence {i} explains a rule about disability benefits and the claims process." for i in range(60))
 RUN_ON = "word " * 700  # a 'sentence' far longer than the budget

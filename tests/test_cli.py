@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from tests.conftest import CORPUS, ROOT
 
-CLI = [sys.executable, "-m", "rag.cli"]
+CLI = [sys.executable, "-m", "cli"]
 
 
 def run_cli(*args, index=None):
@@ -20,7 +20,7 @@ def run_cli(*args, index=None):
 
 
 def test_help_is_instant_and_does_not_load_torch():
-    code = ("import sys; from rag.cli import main\n"
+    code = ("import sys; from cli.main import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "print('HEAVY' if {'torch', 'chromadb', 'llama_index.core'} & set(sys.modules) else 'LIGHT')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

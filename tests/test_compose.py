@@ -1,6 +1,6 @@
 """Sentence selection, ordering, citation numbering and abstention, on typed data (no model)."""
 from rag.compose import ScoredSentence, compose_answer, select_sentences
-from rag.types import Chunk
+from core.types import Chunk
 
 ABSTAIN = "Not covered; ask HR."
 

@@ -34,7 +34,7 @@ def test_follow_up_retrieves_with_context(assistant):
 
 def test_a_long_chain_of_follow_ups_stays_within_the_limit():
     """Issue #20, point 9: 25 follow-ups made a 46,000-character search."""
-    from rag.config import MAX_SEARCHED_CHARS
+    from core.config import MAX_SEARCHED_CHARS
 
     history = ["How long is the waiting period for short-term disability?"]
     for turn in range(40):

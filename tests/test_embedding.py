@@ -11,9 +11,9 @@ import pytest
 onnx = pytest.importorskip("onnx", reason="the torch extra is not installed (pip install -e '.[torch]')")
 pytest.importorskip("sentence_transformers", reason="the torch extra is not installed (pip install -e '.[torch]')")
 
-from rag.config import BUNDLED_EMBEDDER, load_settings, packaged_weights  # noqa: E402
-from rag.embed import Embedder  # noqa: E402
-from rag.onnx_model import BUNDLE_FILES, bundle  # noqa: E402
+from core.config import BUNDLED_EMBEDDER, load_settings, packaged_weights  # noqa: E402
+from core.embed import Embedder  # noqa: E402
+from core.onnx_model import BUNDLE_FILES, bundle  # noqa: E402
 
 SENTENCES = [
     "Short-term disability pays 60% of your base pay after a 7-day waiting period.",
@@ -76,7 +76,7 @@ def test_exporting_leaves_the_logging_set_up_as_it_was(tmp_path):
     # behind, it would print library debug messages from then on (text of questions among them).
     import logging
 
-    from rag.onnx_model import export
+    from core.onnx_model import export
 
     root = logging.getLogger()
     pytest_handlers = root.handlers[:]
@@ -91,7 +91,7 @@ def test_exporting_leaves_the_logging_set_up_as_it_was(tmp_path):
 
 
 def test_the_shipped_model_is_the_export_of_the_packaged_weights(tmp_path):
-    # The app runs rag/data/embedder without torch; it must be exactly what the recipe makes of the
+    # The app runs core/data/embedder without torch; it must be exactly what the recipe makes of the
     # weights, or indexes built with the torch extra and without it would disagree. If this fails
     # after a change to the recipe or to onnxruntime, run `make embedder` and commit the result.
     bundle(Path(packaged_weights()), tmp_path)

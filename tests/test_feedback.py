@@ -8,8 +8,8 @@ from dataclasses import asdict
 
 import pytest
 
-from rag.config import load_settings
-from rag.errors import BenefitsQAError
+from core.config import load_settings
+from core.errors import BenefitsQAError
 from rag.feedback import feedback_path, record, redact, summarize
 from rag.topics import TOPICS, topic_of
 from tests.conftest import ROOT
@@ -181,7 +181,7 @@ def test_damaged_file_is_reported_with_what_to_do():
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
                           cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=120)
 
 

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from ingest.pipeline import run_ingest
-from rag.config import Settings, load_settings
+from core.config import Settings, load_settings
 from tests.conftest import CORPUS, ROOT
 from tests.pdf_factory import make_policy_pdf
 
@@ -259,14 +259,14 @@ def test_upload_and_error_detail_limits_are_configured():
 
 def test_an_unexpected_error_is_a_readable_message_and_a_logged_traceback(planted, monkeypatch, caplog):
     """Point 5d: the message never quotes the question, the log has the traceback but not the text."""
-    import rag.render
+    import ui.render
 
     secret = "my manager harasses me about my cancer"
 
     def broken(citation):
         raise RuntimeError(f"drawing failed for {secret}")
 
-    monkeypatch.setattr(rag.render, "citation_heading", broken)
+    monkeypatch.setattr(ui.render, "citation_heading", broken)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     at.chat_input(key="question").set_value(f"{QUESTION} {secret}").run()
     assert not at.exception

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from ingest.pipeline import run_ingest
-from rag.config import load_settings
-from rag.index import IndexStore
+from core.config import load_settings
+from core.store import IndexStore
 from tests.pdf_factory import shared_stream_pdf
 from tests.conftest import CORPUS, ROOT
 
@@ -89,7 +89,7 @@ def test_a_run_killed_while_copying_the_store_does_not_jam_later_runs(store_mode
         marker = tmp_path / f"copying-{attempt}"
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": f"{inject}{os.pathsep}{ROOT}",
                "HANG_MARKER": str(marker)}
-        process = subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", str(small_corpus), "--index", str(index)],
+        process = subprocess.Popen([sys.executable, "-m", "cli", "ingest", str(small_corpus), "--index", str(index)],
                                    cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 240
         while not marker.exists() and process.poll() is None and time.time() < deadline:
@@ -225,7 +225,7 @@ ON_A_THREAD = textwrap.dedent("""
     from pathlib import Path
 
     from ingest.background import start_ingest
-    from rag.config import load_settings
+    from core.config import load_settings
 
     if __name__ == "__main__":
         job = start_ingest([Path(sys.argv[1])], load_settings(index_dir=Path(sys.argv[2])))

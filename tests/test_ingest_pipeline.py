@@ -3,8 +3,8 @@ Every test runs twice: on the embedded store and on a real Chroma server (client
 import pytest
 
 from ingest.pipeline import run_ingest
-from rag.config import load_settings
-from rag.index import IndexStore
+from core.config import load_settings
+from core.store import IndexStore
 from tests.pdf_factory import make_policy_pdf
 
 
@@ -116,7 +116,7 @@ def test_old_generations_are_collected(docs):
 
 
 def test_commit_is_refused_when_another_run_committed_meanwhile(docs):
-    from rag.errors import BenefitsQAError
+    from core.errors import BenefitsQAError
 
     settings = load_settings()
     run_ingest([docs], settings)
@@ -150,7 +150,7 @@ def test_new_embedding_backend_re_embeds_documents_from_every_origin(docs, tmp_p
 
 
 def test_bm25_index_is_saved_at_ingest_and_loaded_without_reading_chunks(docs, monkeypatch):
-    from rag.lexical import LexicalIndex
+    from core.lexical import LexicalIndex
 
     settings = load_settings()
     run_ingest([docs], settings)
@@ -185,7 +185,7 @@ def test_a_bm25_index_saved_without_words_is_rebuilt_with_them(docs):
 def test_a_long_lived_reader_sees_a_commit_within_the_ledger_max_age(docs):
     import time
 
-    from rag.index import LEDGER_MAX_AGE
+    from core.store import LEDGER_MAX_AGE
 
     settings = load_settings()
     run_ingest([docs], settings)

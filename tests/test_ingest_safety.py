@@ -12,8 +12,8 @@ import pytest
 
 from ingest.pipeline import run_ingest
 from rag.answer import Assistant
-from rag.config import load_settings
-from rag.index import IndexStore
+from core.config import load_settings
+from core.store import IndexStore
 from tests.conftest import CORPUS, ROOT
 
 QUESTION = "How many weeks of FMLA leave can I take?"
@@ -31,7 +31,7 @@ def snapshot(index):
 def start_ingest(docs, index):
     # Small batches: the run writes to its new store several times while it embeds.
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "BENEFITS_QA_EMBED_BATCH_SIZE": "8"}
-    return subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", str(docs), "--index", str(index), "--json"],
+    return subprocess.Popen([sys.executable, "-m", "cli", "ingest", str(docs), "--index", str(index), "--json"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -119,7 +119,7 @@ def test_noop_run_writes_nothing(small_corpus, tmp_path):
 
 
 def test_second_writer_is_refused(small_corpus, tmp_path):
-    from rag.errors import BenefitsQAError
+    from core.errors import BenefitsQAError
 
     store = IndexStore(load_settings(index_dir=tmp_path / "index"), create=True)
     with store.writing():

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from ingest.pipeline import run_ingest
-from rag.config import load_settings
-from rag.index import IndexStore
+from core.config import load_settings
+from core.store import IndexStore
 
 PAGES = {
     "/faq.html": "<html><head><title>PTO FAQ</title></head><body><h2>Can I carry over PTO?</h2>"
@@ -212,7 +212,7 @@ def test_a_redirect_to_another_scheme_is_refused_with_its_reason(server, target,
                                      "::ffff:127.0.0.1", "fe80::1", "100.64.0.1", "0.0.0.0"])
 def test_non_public_addresses_are_refused(address):
     from ingest.fetch import UrlPolicy
-    from rag.errors import FetchRefused
+    from ingest.errors import FetchRefused
 
     with pytest.raises(FetchRefused, match="loopback, private"):
         UrlPolicy().check_address("intranet", address)
@@ -223,7 +223,7 @@ def test_non_public_addresses_are_refused(address):
 
 def test_allowed_hosts_and_schemes():
     from ingest.fetch import UrlPolicy
-    from rag.errors import FetchRefused
+    from ingest.errors import FetchRefused
 
     policy = UrlPolicy(hosts=(".example.com", "wiki.internal"))
     assert policy.check_url("https://hr.example.com/faq") == ("hr.example.com", 443)

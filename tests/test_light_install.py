@@ -1,5 +1,5 @@
 """The serving install (`make run`, `pip install .`) carries no torch, and serving never needs it:
-the embedding model ships exported to int8 ONNX, with its tokenizer (rag/data/embedder)."""
+the embedding model ships exported to int8 ONNX, with its tokenizer (core/data/embedder)."""
 import json
 import os
 import shutil
@@ -40,7 +40,7 @@ class NotInstalled(importlib.abc.MetaPathFinder):
 
 sys.meta_path.insert(0, NotInstalled())
 from streamlit.testing.v1 import AppTest
-from rag.cli import main
+from cli.main import main
 ingest_out, ask_out = io.StringIO(), io.StringIO()
 with contextlib.redirect_stdout(ingest_out):
     main(["ingest", {corpus!r}])
@@ -80,9 +80,9 @@ class NotInstalled(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
 
 sys.meta_path.insert(0, NotInstalled())
-from rag.config import load_settings
-from rag.embed import Embedder
-from rag.errors import ConfigError
+from core.config import load_settings
+from core.embed import Embedder
+from core.errors import ConfigError
 from rag.llm import LLMBackend
 messages = []
 for attempt in (lambda: Embedder(load_settings(embed_backend="torch")).model,

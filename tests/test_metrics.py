@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from rag.compose import should_abstain
-from rag.config import load_settings
-from rag.errors import BenefitsQAError, ConfigError
+from core.config import load_settings
+from core.errors import BenefitsQAError, ConfigError
 from rag.evaluate import Outcome, Question, fit_abstention, load_questions, logistic_weights, percentile, score
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from rag.pages import RENDER_SCALE, find_highlight_boxes, render_page_png
+from ui.pages import RENDER_SCALE, find_highlight_boxes, render_page_png
 
 ROOT = Path(__file__).resolve().parent.parent
 STD = ROOT / "corpus" / "short-term-disability-plan.pdf"
@@ -103,7 +103,7 @@ def test_render_without_highlights_is_unchanged_and_png():
 def test_page_out_of_range_raises(page):
     """A cited page gone from a changed document is the project's own error, which the app turns
     into a notice (issue #20, point 8), not a ValueError traceback."""
-    from rag.errors import PageGoneError
+    from ui.pages import PageGoneError
 
     with pytest.raises(PageGoneError, match="10 pages"):
         render_page_png(STD, page)
@@ -116,7 +116,7 @@ def test_a_huge_page_is_drawn_within_the_pixel_budget(tmp_path):
     raised DecompressionBombError. It is now drawn smaller, within the budget."""
     from reportlab.pdfgen import canvas
 
-    from rag.config import Settings
+    from core.config import Settings
 
     path = tmp_path / "huge.pdf"
     pdf = canvas.Canvas(str(path), pagesize=(14400, 14400), invariant=1)
@@ -129,7 +129,7 @@ def test_a_huge_page_is_drawn_within_the_pixel_budget(tmp_path):
 
 
 def test_a_page_that_cannot_be_drawn_readably_is_refused():
-    from rag.errors import PageTooLargeError
+    from ui.pages import PageTooLargeError
 
     with pytest.raises(PageTooLargeError):
         render_page_png(STD, 1, max_pixels=100)

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from ingest.parse import parse_file
-from rag.errors import ParseError
+from ingest.errors import ParseError
 from tests.pdf_factory import make_policy_pdf
 
 PAGES = [

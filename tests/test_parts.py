@@ -56,7 +56,7 @@ def test_sentence_vectors_are_reused_and_equal_to_fresh_ones(assistant):
 
 def test_a_message_of_many_questions_is_searched_in_a_few_parts():
     """Issue #20, point 9: 105 questions in one message made 105 searches."""
-    from rag.config import MAX_QUESTION_PARTS
+    from core.config import MAX_QUESTION_PARTS
 
     message = " ".join(f"How many days of leave do employees get in year {n}?" for n in range(105))
     parts = question_parts(message)

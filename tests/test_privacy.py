@@ -39,7 +39,7 @@ def test_no_question_text_reaches_disk_or_logs(corpus_index, tmp_path, monkeypat
     logging.getLogger().setLevel(logging.DEBUG)
     try:
         env = {**os.environ, "BENEFITS_QA_INDEX": str(corpus_index), "HF_HUB_OFFLINE": "1"}
-        cli = subprocess.run([sys.executable, "-m", "rag.cli", "ask", answered], cwd=ROOT, env=env,
+        cli = subprocess.run([sys.executable, "-m", "cli", "ask", answered], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=300)
         assert cli.returncode == 0 and marker not in cli.stderr
 

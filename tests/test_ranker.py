@@ -4,9 +4,9 @@ import json
 import pytest
 
 from rag.compose import ScoredSentence, compose_answer
-from rag.errors import ConfigError
+from core.errors import ConfigError
 from rag.ranker import FEATURES, RankerExample, SentenceRanker, features, holds_answer, train_ranker
-from rag.types import Chunk
+from core.types import Chunk
 
 
 def sentence(text, similarity=0.7, index=0, page=1, cid="a"):
@@ -65,7 +65,7 @@ def test_labels_need_the_fact_and_much_of_a_key_sentence():
 
 
 def test_train_ranker_learns_from_dev_questions_and_refuses_held_out_sets(tmp_path, corpus_index, capsys):
-    from rag.cli import main
+    from cli.main import main
 
     from tests.conftest import ROOT
 
@@ -89,7 +89,7 @@ def test_a_word_every_retrieved_sentence_holds_weighs_least():
 
 
 def test_taxed_and_taxable_are_the_same_word_for_overlap():
-    from rag.lexical import content_terms
+    from core.lexical import content_terms
 
     assert content_terms("are ltd payments taxed") & content_terms("basic benefits are taxable income")
     assert "tabl" in content_terms("the table below")  # a short stem keeps its ending

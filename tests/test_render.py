@@ -1,5 +1,5 @@
 """Document text renders as inert text: no links, images, HTML or math in the chat."""
-from rag.render import answer_markdown, escape_markdown
+from ui.render import answer_markdown, escape_markdown
 from rag.types import Answer
 
 
@@ -22,7 +22,7 @@ def test_bare_addresses_do_not_become_links():
 
 
 def test_passage_in_context_bolds_the_quote_and_escapes_everything():
-    from rag.render import passage_markdown
+    from ui.render import passage_markdown
 
     md = passage_markdown(["Intro [link](javascript:x).", "You get 5 days."], {"You get 5 days."})
     assert md.endswith("**You get 5 days\\.**") and "](" not in md

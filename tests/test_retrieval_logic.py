@@ -53,8 +53,8 @@ def test_phrasings_work_one_way_and_on_whole_words_only():
 
 
 def test_employer_name_is_dropped_for_topic_evidence():
-    from rag.config import load_settings
-    from rag.lexical import without_words
+    from core.config import load_settings
+    from core.lexical import without_words
 
     words = load_settings({"BENEFITS_QA_EMPLOYER_NAMES": "Acme, Acme Widgets"}).employer_words
     assert {"acme", "widgets", "acme's", "company"} <= words
@@ -68,8 +68,8 @@ def test_word_evidence_counts_rare_words_whatever_the_corpus_size():
     # one: 1 / (1 + k1) = 0.4 with bm25s's Lucene scoring.
     import math
 
-    from rag.lexical import LexicalIndex
-    from rag.types import Chunk
+    from core.lexical import LexicalIndex
+    from core.types import Chunk
 
     def index_of(n):
         chunks = [Chunk(id=f"c{i}", doc_hash="h", source="a.md", title="", section="", page=None,

@@ -114,7 +114,7 @@ def test_odd_input_still_gets_a_decision_and_no_text_is_logged(assistant, caplog
 
 
 def test_a_too_long_message_at_risk_still_gets_the_resources(assistant):
-    from rag.errors import BenefitsQAError
+    from core.errors import BenefitsQAError
 
     with pytest.raises(BenefitsQAError) as error:
         assistant.ask("I want to kill myself. " + "Tell me about the 401k withdrawal rules please. " * 60)
@@ -168,7 +168,7 @@ def test_every_safety_set_is_labelled_and_the_held_out_ones_share_nothing_with_t
 
 
 def test_a_bad_example_file_names_the_line(tmp_path):
-    from rag.errors import ConfigError
+    from core.errors import ConfigError
 
     bad = tmp_path / "examples.jsonl"
     bad.write_text('# a comment\n{"id": "a", "text": "hello", "label": "none"}\n{"id": "b", "text": "x", "label": "panic"}\n')
@@ -177,7 +177,7 @@ def test_a_bad_example_file_names_the_line(tmp_path):
 
 
 def test_a_missing_or_stale_model_file_says_how_to_fix_it(tmp_path):
-    from rag.errors import ConfigError
+    from core.errors import ConfigError
     from rag.safety_model import DEFAULT_MODEL, SafetyModel
 
     with pytest.raises(ConfigError, match="train-safety"):
@@ -190,8 +190,8 @@ def test_a_missing_or_stale_model_file_says_how_to_fix_it(tmp_path):
 
 
 def test_the_old_similarity_setting_is_refused_with_the_fix():
-    from rag.config import load_settings
-    from rag.errors import ConfigError
+    from core.config import load_settings
+    from core.errors import ConfigError
 
     with pytest.raises(ConfigError, match="train-safety"):
         load_settings({"BENEFITS_QA_CRISIS_SIMILARITY": "0.45"})
@@ -231,7 +231,7 @@ def test_thresholds_keep_false_alarms_within_the_budget():
 def test_an_employer_retrains_on_its_own_wordings(tmp_path, embedder):
     """`benefits-qa train-safety` on a small labelled set: a new wording is learnt and the model file
     written loads in the assistant's classifier."""
-    from rag.cli import main
+    from cli.main import main
     from rag.safety_model import SafetyClassifier, SafetyModel
 
     def lines(label, texts, prefix):
@@ -260,8 +260,8 @@ def test_the_fine_tuned_encoder_is_trained_written_beside_the_model_and_checked(
     """The default `train-safety` fine-tunes the encoder too (one epoch on a small set here): the
     ONNX graph lands beside the model file, the pair loads and decides, and a graph that is not the
     one the model was trained with is refused with the fix."""
-    from rag.cli import main
-    from rag.errors import ConfigError
+    from cli.main import main
+    from core.errors import ConfigError
     from rag.safety_model import SafetyClassifier, SafetyModel
 
     data = tmp_path / "examples.jsonl"
@@ -282,7 +282,7 @@ def test_the_fine_tuned_encoder_is_trained_written_beside_the_model_and_checked(
 def test_too_few_examples_of_an_outcome_name_the_fix(tmp_path, capsys):
     import re
 
-    from rag.cli import main
+    from cli.main import main
 
     data = tmp_path / "examples.jsonl"
     rows = [("none", "how many pto days do i get")] * 6 + [("crisis", "i want to die")] * 6 + [("concern", "my son cuts")]

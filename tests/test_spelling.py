@@ -1,5 +1,5 @@
 """Typo repair against the documents' words: pure logic on typed data."""
-from rag.spelling import Speller, word_counts
+from core.spelling import Speller, word_counts
 
 DOCUMENT_WORDS = word_counts([
     "A Performance Improvement Plan lasts 60 days. Severance pay depends on years of service.",
@@ -29,7 +29,7 @@ def test_real_words_and_short_words_stay_as_typed():
 
 
 def test_hyphens_split_words_and_real_words_are_real_by_the_dictionary():
-    from rag.spelling import english_words
+    from core.spelling import english_words
 
     speller = Speller(DOCUMENT_WORDS, english_words())
     # "lactation" is two edits from nothing here but would be from "location" in other documents:

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from rag.answer import Assistant
-from rag.config import load_settings
+from core.config import load_settings
 from rag.evaluate import load_questions
 from tests.conftest import ROOT
 from tests.servers import free_port
@@ -18,7 +18,7 @@ QUESTIONS = [q for q in load_questions(ROOT / "tests" / "eval" / "questions.json
 
 
 def cli(*args, env):
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=ROOT,
                           env={**os.environ, "HF_HUB_OFFLINE": "1", **env}, timeout=300)
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from ingest.uploads import remove_document, safe_name, save_upload
-from rag.errors import BenefitsQAError
+from core.errors import BenefitsQAError
 
 PDF = b"%PDF-1.4\n...\n%%EOF"
 
@@ -48,7 +48,7 @@ def test_remove_only_inside_the_folder(tmp_path):
 
 def test_an_upload_of_an_existing_name_replaces_only_when_asked(tmp_path):
     """Issue #20, point 8: "leave policy.pdf" cleaned to an existing file's name replaced it silently."""
-    from rag.errors import UploadExistsError
+    from ingest.errors import UploadExistsError
 
     corpus = tmp_path / "corpus"
     save_upload(corpus, "leave-policy.pdf", PDF, max_bytes=1000)

@@ -1,7 +1,7 @@
 """Which of several live versions of a policy is in effect (pure logic on ledger entries)."""
 from datetime import date
 
-from rag.ledger import LedgerEntry
+from core.ledger import LedgerEntry
 from rag.versions import CURRENT, FUTURE, SUPERSEDED, asks_about_past, latest_change, version_roles
 
 

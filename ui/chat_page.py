@@ -6,11 +6,12 @@ from datetime import date
 
 import streamlit as st
 
-from rag.config import load_settings
-from rag.errors import BenefitsQAError, IndexMissingError, PageGoneError, PageTooLargeError
-from rag.lexical import sentences
+from core.config import load_settings
+from core.errors import BenefitsQAError, IndexMissingError
+from ui.pages import PageGoneError, PageTooLargeError
+from core.lexical import sentences
 from rag.prompts import read_raw, render
-from rag.render import answer_markdown, citation_heading, escape_markdown, passage_markdown
+from ui.render import answer_markdown, citation_heading, escape_markdown, passage_markdown
 from rag.versions import latest_change
 from ui.shared import get_assistant, page_image, starters
 

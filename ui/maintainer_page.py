@@ -5,9 +5,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from rag.config import load_settings
-from rag.errors import BenefitsQAError
-from rag.render import escape_markdown
+from core.config import load_settings
+from core.errors import BenefitsQAError
+from ui.render import escape_markdown
 from ui.shared import has_maintainer_pass
 
 
@@ -38,7 +38,7 @@ def show_ingest_result(job) -> None:
 def maintainer_page() -> None:
     from ingest.background import latest_ingest, start_ingest
     from ingest.uploads import remove_document, save_upload
-    from rag.index import IndexStore
+    from core.store import IndexStore
 
     settings = load_settings()
     corpus = Path(settings.corpus_dir)

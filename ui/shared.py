@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from rag.config import load_settings
+from core.config import load_settings
 from rag.prompts import read_table, render
 from ui.auth import check_guess, issue_pass, pass_is_valid
 
@@ -25,7 +25,7 @@ def get_assistant(index_dir: str):
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def page_image(path: str, page: int, mtime: float, highlights: tuple[str, ...], max_pixels: int) -> bytes:
-    from rag.pages import render_page_png
+    from ui.pages import render_page_png
 
     return render_page_png(Path(path), page, highlights, max_pixels=max_pixels)
 

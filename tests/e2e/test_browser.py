@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import run_ingest
-from rag.config import load_settings
+from core.config import load_settings
 from tests.conftest import CORPUS, ROOT
 from tests.pdf_factory import make_policy_pdf
 from tests.planted import PLANTED_QUESTION, write_planted
@@ -66,7 +66,7 @@ def start_app(index: Path, corpus: Path, extra_env: dict | None = None):
 # that the click did stop that run.
 SLOW_DRAWING = """
 import json, os, time
-import rag.answer, rag.render
+import rag.answer, ui.render
 
 _ask = rag.answer.Assistant.ask
 
@@ -76,7 +76,7 @@ def slow_ask(self, *args, **kwargs):
 
 rag.answer.Assistant.ask = slow_ask
 
-_heading = rag.render.citation_heading
+_heading = ui.render.citation_heading
 
 def slow_heading(citation):
     with open(os.environ["SLOW_DRAWING_LOG"], "a") as log:
@@ -84,7 +84,7 @@ def slow_heading(citation):
     time.sleep(1.0)
     return _heading(citation)
 
-rag.render.citation_heading = slow_heading
+ui.render.citation_heading = slow_heading
 """
 
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from rag.config import Settings
-from rag.errors import PageGoneError, PageTooLargeError
+from core.config import Settings
+from core.errors import BenefitsQAError
 
 # 1.5 × 72 dpi = 108 dpi: legible on a laptop screen, about 150 KB per page.
 RENDER_SCALE = 1.5
@@ -28,9 +28,17 @@ HEAD, TAIL = 50, 30
 # The bitmap never exceeds Settings.page_max_pixels: a larger page is drawn at a smaller scale, and
 # one that would fall below this scale (text unreadable, or an absurd page) is not drawn at all.
 MIN_SCALE = 0.05
-DEFAULT_MAX_PIXELS = Settings.page_max_pixels  # the setting's default (rag/config.py)
+DEFAULT_MAX_PIXELS = Settings.page_max_pixels  # the setting's default (core/config.py)
 
 Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
+
+
+class PageGoneError(BenefitsQAError):
+    """A cited page is no longer in its document: the document changed since the answer."""
+
+
+class PageTooLargeError(BenefitsQAError):
+    """A cited page is too large to draw within the pixel budget."""
 
 
 def fitting_scale(width: float, height: float, scale: float, max_pixels: int) -> float:

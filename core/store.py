@@ -25,10 +25,10 @@ from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
-from rag.config import Settings
-from rag.errors import BenefitsQAError, IndexMissingError
-from rag.ledger import LEDGER_FILE, Ledger, ledger_from_json, ledger_to_json, read_ledger, write_ledger
-from rag.types import Chunk
+from core.config import Settings
+from core.errors import BenefitsQAError, IndexMissingError
+from core.ledger import LEDGER_FILE, Ledger, ledger_from_json, ledger_to_json, read_ledger, write_ledger
+from core.types import Chunk
 
 COLLECTION = "policy_chunks"
 STORE_PREFIX = "chroma-"
@@ -451,7 +451,7 @@ class IndexStore:
         """The BM25 index of the live store: loaded from `index/lexical/<store>` if an ingest or an
         earlier start saved it there, else built from the live chunks and saved. Kept in memory
         until a new generation is committed."""
-        from rag.lexical import LexicalIndex
+        from core.lexical import LexicalIndex
 
         with self._lock:
             cached = self._lexical
@@ -476,7 +476,7 @@ class IndexStore:
 
     def save_lexical(self, ledger: Ledger) -> None:
         """Make sure the live generation's BM25 index is saved (built now if missing or outdated)."""
-        from rag.lexical import LexicalIndex
+        from core.lexical import LexicalIndex
 
         if ledger.store and not LexicalIndex.saved_in(self.dir / _LEXICAL_DIR / ledger.store):
             self.lexical(ledger)

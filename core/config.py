@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
-from rag.errors import ConfigError
+from core.errors import ConfigError
 
 PREFIX = "BENEFITS_QA_"
 
@@ -57,7 +57,7 @@ class Settings:
     # Where the exported ONNX copies of the model are kept (made once per model, a few seconds).
     model_cache_dir: Path = Path.home() / ".cache" / "benefits-qa"
     # Texts per batch on the torch backend (sentence-transformers' default); the ONNX backends run
-    # each text alone (see rag/onnx_model.py).
+    # each text alone (see core/onnx_model.py).
     embed_batch_size: int = 32
     # all-MiniLM-L6-v2 truncates beyond 256 word pieces: no chunk (with its prefix) may exceed this.
     max_chunk_tokens: int = 256

@@ -11,12 +11,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from rag.errors import BenefitsQAError
+from core.errors import BenefitsQAError
 from rag.safety_encoder import FineTuning
 
 
 def _settings(args):
-    from rag.config import load_settings
+    from core.config import load_settings
 
     return load_settings(index_dir=Path(args.index) if getattr(args, "index", None) else None)
 
@@ -111,7 +111,7 @@ def cmd_ask(args) -> int:
 def cmd_status(args) -> int:
     from dataclasses import asdict
 
-    from rag.index import IndexStore
+    from core.store import IndexStore
 
     settings = _settings(args)
     store = IndexStore(settings)  # no index: a clear error saying how to build one
@@ -132,7 +132,7 @@ def cmd_status(args) -> int:
 def cmd_eval(args) -> int:
     from rag import evaluate
     from rag.answer import Assistant
-    from rag.config import PROJECT_ROOT
+    from core.config import PROJECT_ROOT
 
     path = Path(args.questions or PROJECT_ROOT / "tests" / "eval" / "questions.jsonl")
     questions = evaluate.load_questions(path)
@@ -180,7 +180,7 @@ def cmd_eval(args) -> int:
 
 def _safety_reports(args, assistant, step) -> list:
     from rag import evaluate
-    from rag.config import PROJECT_ROOT
+    from core.config import PROJECT_ROOT
     from rag.safety_model import load_labelled
 
     files = ([evaluate.SafetySetFile(Path(f).name, Path(f), "holdout" in f or "blind" in f) for f in args.safety]
@@ -212,8 +212,8 @@ def _print_safety(reports) -> None:
 
 
 def cmd_train_safety(args) -> int:
-    from rag.config import PROJECT_ROOT
-    from rag.embed import Embedder
+    from core.config import PROJECT_ROOT
+    from core.embed import Embedder
     from rag.safety_model import DEFAULT_MODEL, load_labelled
     from rag.safety_train import training_files, train
 
@@ -250,7 +250,7 @@ def cmd_train_ranker(args) -> int:
 
     from rag import evaluate
     from rag.answer import Assistant
-    from rag.config import PROJECT_ROOT
+    from core.config import PROJECT_ROOT
     from rag.ranker import DEFAULT_RANKER, ranker_examples, train_ranker
 
     files = [Path(f) for f in args.questions] if args.questions else [
@@ -278,7 +278,7 @@ def cmd_train_ranker(args) -> int:
 def cmd_calibrate(args) -> int:
     from rag import evaluate
     from rag.answer import Assistant
-    from rag.config import PROJECT_ROOT
+    from core.config import PROJECT_ROOT
 
     path = Path(args.questions or PROJECT_ROOT / "tests" / "eval" / "calibration.jsonl")
     questions = evaluate.load_questions(path)

@@ -12,7 +12,7 @@ Two choices make it fast on a small CPU (measured on the default corpus, 2 cores
   cores: about 1.5 times faster, no padding work at all, and with int8 a text's vector no longer
   depends on which texts shared its batch (dynamic quantisation scales by the whole input).
 
-The default model ships exported: rag/data/embedder holds the int8 graph of all-MiniLM-L6-v2 with
+The default model ships exported: core/data/embedder holds the int8 graph of all-MiniLM-L6-v2 with
 its tokenizer and pooling files, so serving needs neither torch nor the model's weights. Rebuild it
 with `make embedder` (the `torch` extra) after a change to the export recipe; a test checks that
 the shipped graph still equals a fresh export. Another model folder is exported on first use (torch
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.errors import ConfigError
+from core.errors import ConfigError
 
 # The model folder files that decide the exported graph: a change in any of them means a new export.
 _KEY_FILES = ("config.json", "model.safetensors", "pytorch_model.bin", "tokenizer.json",
@@ -233,7 +233,7 @@ def bundle(model_dir: Path, target: Path) -> None:
 
 
 if __name__ == "__main__":  # make embedder: rebuild the shipped model from the packaged weights
-    from rag.config import BUNDLED_EMBEDDER, packaged_weights
+    from core.config import BUNDLED_EMBEDDER, packaged_weights
 
     bundle(Path(packaged_weights()), BUNDLED_EMBEDDER)
     print(f"wrote {BUNDLED_EMBEDDER}")

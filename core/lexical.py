@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.types import Chunk
+from core.types import Chunk
 
 
 @lru_cache(maxsize=1)
@@ -36,13 +36,13 @@ class LexicalIndex:
 
     def __init__(self, chunk_ids: list[str], retriever, words: dict[str, int] | None = None):
         self.chunk_ids, self._retriever = chunk_ids, retriever
-        self.words = words or {}  # the chunks' words and their counts, for typo repair (rag/spelling.py)
+        self.words = words or {}  # the chunks' words and their counts, for typo repair (core/spelling.py)
 
     @classmethod
     def build(cls, chunks: list[Chunk]) -> "LexicalIndex":
         import bm25s
 
-        from rag.spelling import word_counts
+        from core.spelling import word_counts
 
         retriever = bm25s.BM25()
         texts = [f"{c.title} {c.section} {c.text}" for c in chunks]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.config import BUNDLED_EMBEDDER, Settings, packaged_weights
-from rag.errors import ConfigError
+from core.config import BUNDLED_EMBEDDER, Settings, packaged_weights
+from core.errors import ConfigError
 
 
 class TokenCounter:
@@ -77,7 +77,7 @@ class Embedder:
             raise ConfigError(f"Embedding model folder {path} does not exist; set BENEFITS_QA_EMBED_MODEL "
                               "to a local sentence-transformers model (nothing is downloaded).")
         if self.backend.startswith("onnx"):
-            from rag.onnx_model import OnnxEncoder
+            from core.onnx_model import OnnxEncoder
 
             encoder = OnnxEncoder(path, self.settings.model_cache_dir, quantized=self.backend == "onnx-int8")
             encoder.session  # export (first time) and load now, not inside the first question

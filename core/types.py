@@ -1,0 +1,28 @@
+"""The unit that ingest stores and rag retrieves."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable unit: whole sentences from one section of one page, within the token budget."""
+
+    id: str
+    doc_hash: str  # content hash of the document file: the version of the document this came from
+    source: str
+    title: str
+    section: str
+    page: int | None
+    sentences: tuple[str, ...]
+    ordinal: int  # position in the document, for reading order
+    effective_date: str = ""
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+    def embedding_text(self) -> str:
+        """What gets embedded: the text with a short 'title › section' context prefix."""
+        context = " › ".join(p for p in (self.title, self.section) if p)
+        return f"{context}\n{self.text}" if context else self.text

@@ -1,0 +1,25 @@
+"""What a parser makes of a file, before it is cut into chunks (core/types.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Section:
+    """A run of text under one heading on one page (page is None for HTML and text files)."""
+
+    heading: str
+    text: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """What a parser makes of one file: its title, version facts and its sections in order."""
+
+    source: str  # file name relative to the ingested folder, e.g. "short-term-disability-plan.pdf"
+    title: str
+    sections: tuple[Section, ...]
+    kind: str  # pdf | html | text
+    version: str = ""
+    effective_date: str = ""  # ISO date when the document states one
