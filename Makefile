@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test ingest corpus clean browser bench llm embedder
+.PHONY: run test test-unit ingest corpus clean browser bench llm embedder
 
 # Serving: the app and the CLI, no torch (the embedding model ships exported to int8 ONNX).
 $(VENV)/.installed: pyproject.toml
@@ -32,6 +32,11 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.test-installed browser
 	$(PY) -m pytest
+
+# The quick tier while working: pure logic and single-file parsing, no model, Chroma or browser.
+# `pytest -m "not slow"` skips only what builds the full corpus index.
+test-unit: $(VENV)/.test-installed
+	$(PY) -m pytest tests/unit -q
 
 # Optional generated answers (CI installs them; `make test` then runs the LLM tests too).
 # llama-cpp-python is compiled for AVX2 rather than -march=native: a native build uses ggml's AMX
@@ -61,7 +66,7 @@ corpus: $(VENV)/.installed
 	$(PY) corpus/src/build.py
 
 # Rebuild the shipped int8 embedding model (rag/data/embedder) from the packaged weights: only after
-# a change to the export recipe in rag/onnx_model.py (tests/test_embedding.py says when).
+# a change to the export recipe in core/onnx_model.py (tests/integration/test_embedding.py says when).
 embedder: $(VENV)/.test-installed
 	$(PY) -m core.onnx_model
 

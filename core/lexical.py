@@ -9,7 +9,6 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 
 from core.types import Chunk
 

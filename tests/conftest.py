@@ -17,6 +17,25 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
+# Fixtures that build the full default-corpus index: a test that uses one is marked slow.
+_FULL_INDEX = {"corpus_index", "assistant"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if _FULL_INDEX & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+def run_cli(*args, index=None, env=None, timeout=300) -> subprocess.CompletedProcess:
+    """`benefits-qa ARGS` in a fresh process, as a user or a script runs it (output captured)."""
+    environ = {**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}
+    if index is not None:
+        environ["BENEFITS_QA_INDEX"] = str(index)
+    return subprocess.run([sys.executable, "-m", "cli", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, env=environ, timeout=timeout)
+
+
 @pytest.fixture(autouse=True)
 def isolated_index(tmp_path, monkeypatch):
     index = tmp_path / "index"
@@ -30,6 +49,14 @@ def embedder():
     from core.embed import Embedder
 
     return Embedder(load_settings())
+
+
+@pytest.fixture(scope="session")
+def safety_check(embedder):
+    """The shipped safety classifier, as the assistant runs it, without an index."""
+    from rag.safety_model import DEFAULT_MODEL, SafetyClassifier, SafetyModel
+
+    return SafetyClassifier(SafetyModel.load(DEFAULT_MODEL), embedder).check
 
 
 @pytest.fixture(scope="session")

@@ -334,7 +334,7 @@ class _Recorder:
 def planted_server(tmp_path_factory):
     """An app whose one document has Markdown, HTML and links (to a recording server) in its title,
     section heading and file name."""
-    from tests.test_hardening_app import planted_pdf
+    from tests.integration.test_hardening_app import planted_pdf
 
     recorder = _Recorder()
     pixel = f"http://127.0.0.1:{recorder.port}"

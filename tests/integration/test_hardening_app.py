@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 import tomllib
 
 import pytest
@@ -14,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from ingest.pipeline import run_ingest
 from core.config import Settings, load_settings
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import ROOT
 from tests.pdf_factory import make_policy_pdf
 
 
@@ -168,7 +167,7 @@ def show_the_page(at):
 
 
 def test_a_page_too_large_to_draw_gets_a_notice(three_pages, monkeypatch):
-    """Point 3: a huge page is drawn smaller (tests/test_pages.py); one that cannot be drawn
+    """Point 3: a huge page is drawn smaller (tests/unit/test_pages.py); one that cannot be drawn
     readably within the budget gets a notice, never a traceback."""
     at, _ = three_pages
     monkeypatch.setenv("BENEFITS_QA_PAGE_MAX_PIXELS", "100")  # as if the page were enormous

@@ -4,19 +4,13 @@ import os
 import subprocess
 import sys
 
-import pytest
 from pypdf import PdfReader
 
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, ROOT, run_cli
 
 CLI = [sys.executable, "-m", "cli"]
 
 
-def run_cli(*args, index=None):
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    if index is not None:
-        env["BENEFITS_QA_INDEX"] = str(index)
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
 
 
 def test_help_is_instant_and_does_not_load_torch():

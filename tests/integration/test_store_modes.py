@@ -1,9 +1,6 @@
 """Client/server mode: the same answers from a real Chroma server as from the embedded store, through
 the library, the CLI and the app; a clear error when the server is down."""
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -11,15 +8,12 @@ from streamlit.testing.v1 import AppTest
 from rag.answer import Assistant
 from core.config import load_settings
 from rag.evaluate import load_questions
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 from tests.servers import free_port
 
 QUESTIONS = [q for q in load_questions(ROOT / "tests" / "eval" / "questions.jsonl") if q.answerable][:25]
 
 
-def cli(*args, env):
-    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "HF_HUB_OFFLINE": "1", **env}, timeout=300)
 
 
 def test_server_retrieves_and_answers_as_the_embedded_store(corpus_index, server_corpus_settings, embedder):
@@ -38,12 +32,12 @@ def test_server_retrieves_and_answers_as_the_embedded_store(corpus_index, server
 def test_cli_asks_the_server(server_corpus_settings):
     env = {"BENEFITS_QA_CHROMA_URL": server_corpus_settings.chroma_url, "BENEFITS_QA_CHROMA_PREFIX": "corpus",
            "BENEFITS_QA_INDEX": str(server_corpus_settings.index_dir)}
-    result = cli("ask", "--json", "How long is the waiting period for short-term disability?", env=env)
+    result = run_cli("ask", "--json", "How long is the waiting period for short-term disability?", env=env)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert "7 consecutive calendar days" in data["answer"]
     assert "short-term-disability-plan.pdf" in {c["source"] for c in data["citations"]}
-    status = json.loads(cli("status", "--json", env=env).stdout)
+    status = json.loads(run_cli("status", "--json", env=env).stdout)
     assert server_corpus_settings.chroma_url in status["index"] and len(status["documents"]) == 19
 
 
@@ -61,6 +55,6 @@ def test_app_answers_from_the_server(server_corpus_settings, monkeypatch):
 @pytest.mark.parametrize("command", [["ask", "anything"], ["ingest", "corpus/"], ["status"]])
 def test_unreachable_server_is_a_clear_error(command, tmp_path):
     env = {"BENEFITS_QA_CHROMA_URL": f"http://127.0.0.1:{free_port()}", "BENEFITS_QA_INDEX": str(tmp_path / "i")}
-    result = cli(*command, env=env)
+    result = run_cli(*command, env=env)
     assert result.returncode == 2
     assert "Cannot reach the Chroma server" in result.stderr and "Traceback" not in result.stderr

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.conftest import ROOT
 from ui.pages import RENDER_SCALE, find_highlight_boxes, render_page_png
 
-ROOT = Path(__file__).resolve().parent.parent
 STD = ROOT / "corpus" / "short-term-disability-plan.pdf"
 ONE_LINE = "The waiting period is 7 consecutive calendar days of disability."
 # Wraps after "starting on" in the PDF; the index stores it on one line.

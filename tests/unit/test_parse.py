@@ -1,5 +1,4 @@
 """Parsers on real files: PDFs made with reportlab, HTML FAQ pages in several CMS shapes."""
-from pathlib import Path
 
 import pytest
 

@@ -1,9 +1,6 @@
 """Feedback: topics, redaction, what reaches the SQLite file (and what never does), the summary, the CLI."""
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from dataclasses import asdict
 
 import pytest
@@ -12,7 +9,7 @@ from core.config import load_settings
 from core.errors import BenefitsQAError
 from rag.feedback import feedback_path, record, redact, summarize
 from rag.topics import TOPICS, topic_of
-from tests.conftest import ROOT
+from tests.conftest import run_cli
 
 STD = "short-term-disability-plan.pdf"
 FMLA = "fmla-leave-policy.pdf"
@@ -180,16 +177,13 @@ def test_damaged_file_is_reported_with_what_to_do():
         record(settings, vote=1, topic="leave", sources=[], abstained=False)
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=120)
 
 
 def test_cli_feedback_json_and_table(tmp_path):
     index = tmp_path / "other-index"  # --index wins over $BENEFITS_QA_INDEX
     _record_sample(load_settings(index_dir=index))
 
-    result = _cli("feedback", "--json", "--index", str(index))
+    result = run_cli("feedback", "--json", "--index", str(index))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert (data["total_votes"], data["up"], data["down"], data["abstentions"]) == (6, 3, 3, 4)
@@ -198,14 +192,14 @@ def test_cli_feedback_json_and_table(tmp_path):
     assert data["gaps"][0]["topic"] == "insurance"
     assert data["gaps"][0]["questions"] == ["Can I buy long-term care insurance?"]
 
-    table = _cli("feedback", "--index", str(index))
+    table = run_cli("feedback", "--index", str(index))
     assert table.returncode == 0, table.stderr
     assert "6 votes (3 up, 3 down), 4 abstentions" in table.stdout
     assert STD in table.stdout and "asked: Can I buy long-term care insurance?" in table.stdout
 
 
 def test_cli_feedback_without_any_votes(tmp_path):
-    result = _cli("feedback", "--index", str(tmp_path / "empty"))
+    result = run_cli("feedback", "--index", str(tmp_path / "empty"))
     assert result.returncode == 0 and "No feedback yet" in result.stdout
-    data = json.loads(_cli("feedback", "--json", "--index", str(tmp_path / "empty")).stdout)
+    data = json.loads(run_cli("feedback", "--json", "--index", str(tmp_path / "empty")).stdout)
     assert data["total_votes"] == 0 and data["gaps"] == []

@@ -1,0 +1,1 @@
+"""The real parts together: the embedding model, Chroma (embedded and server), the CLI, the app in AppTest."""
