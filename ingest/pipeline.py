@@ -1,4 +1,9 @@
-"""One ingest run: discover → diff against the ledger → parse → chunk → embed → store → commit.
+"""One ingest run: gather → plan → execute (parse → chunk → embed → store → commit).
+
+`gather` finds the files and fetches the URLs (I/O, no model); `plan` compares them with the old
+ledger and decides what is unchanged, renamed, to build and removed (pure, tested without Chroma);
+`execute` builds what the plan says into a new store generation and commits it, and returns the
+report.
 
 Safety comes from generations (see core/store.py): changes go into a copy of the live store, and
 replacing the ledger is the single moment the new documents go live and removed ones stop being
@@ -8,9 +13,9 @@ its half-written copy is deleted by the next run. A run with no changes writes n
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from ingest.discover import SourceFile, discover
 from ingest.fetch import FetchFailure, UrlPolicy, fetch, is_url, read_sources_file
@@ -29,7 +34,7 @@ Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
 EMBED_BATCHES_PER_WRITE = 4
 
 
-@dataclass
+@dataclass(frozen=True)
 class FileReport:
     source: str
     status: str
@@ -40,9 +45,9 @@ class FileReport:
     note: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class IngestReport:
-    files: list[FileReport] = field(default_factory=list)
+    files: tuple[FileReport, ...] = ()
     seconds: float = 0.0
     dry_run: bool = False
     live_documents: int = 0
@@ -96,13 +101,68 @@ def _check_exist(targets, sources_files) -> None:
                                   f"Check the path, or give {fix}.")
 
 
-def _collect(targets, sources_files, settings, report) -> tuple[list[SourceFile], set[str]]:
+@dataclass(frozen=True)
+class Candidates:
+    """What `gather` found: the files (on disk and fetched), the origins this run speaks for, and
+    the URLs that could not be fetched."""
+
+    files: tuple[SourceFile, ...]
+    origins: frozenset[str]
+    failures: tuple[FileReport, ...] = ()
+
+
+@dataclass(frozen=True)
+class BuildItem:
+    file: SourceFile
+    status: str  # ADDED or UPDATED
+
+
+@dataclass(frozen=True)
+class IngestPlan:
+    """What a run will do, decided from hashes alone (no model, no store)."""
+
+    model: str  # the embedding model the new vectors are made with (core/embed.py model_id)
+    model_changed: bool  # every live document is embedded again
+    carried: Mapping[str, LedgerEntry]  # live after the run without being built: unchanged, renamed, other origins
+    to_build: tuple[BuildItem, ...]
+    removed: tuple[str, ...]
+    reports: tuple[FileReport, ...]  # unchanged, renamed, removed, and the fetches that failed
+
+    @property
+    def renamed(self) -> tuple[FileReport, ...]:
+        return tuple(r for r in self.reports if r.status == RENAMED)
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.to_build or self.removed or self.model_changed or self.renamed)
+
+
+def gather(targets, sources_files, settings: Settings, old: Ledger) -> Candidates:
+    """The files and fetched pages of this run. When the model changed, also those of every
+    other origin in the ledger (they must be embedded again); an origin that is gone from disk
+    is spoken for, so its documents are removed."""
+    found = _collect(targets, sources_files, settings)
+    files, origins, failures = list(found.files), set(found.origins), list(found.failures)
+    if bool(old.documents) and old.embed_model != model_id(settings):
+        others = sorted({e.origin for e in old.documents.values() if e.origin and e.origin not in origins})
+        gone = {o for o in others if not is_url(o) and not Path(o.removeprefix("sources:")).exists()}
+        kept = [o for o in others if o not in gone]
+        more = _collect([o for o in kept if not o.startswith("sources:")],
+                        [Path(o.removeprefix("sources:")) for o in kept if o.startswith("sources:")], settings)
+        files += more.files
+        origins |= more.origins | gone
+        failures += more.failures
+    origins |= _moved_origins(old, files, origins)
+    return Candidates(tuple(files), frozenset(origins), tuple(failures))
+
+
+def _collect(targets, sources_files, settings) -> Candidates:
     """Files and fetched pages to consider, and the origins this run speaks for."""
     listed: list[tuple[str, str]] = [(str(t), "") for t in targets]
     for sources in sources_files:
         marker = f"sources:{Path(sources).resolve()}"
         listed += [(entry, marker) for entry in read_sources_file(sources)]
-    files, origins = [], {o for _, o in listed if o}
+    files, origins, failures = [], {o for _, o in listed if o}, []
     paths = [(Path(t), o) for t, o in listed if not is_url(t)]
     for path, marker in paths:
         found = discover([path])
@@ -114,81 +174,77 @@ def _collect(targets, sources_files, settings, report) -> tuple[list[SourceFile]
         fetched = fetch(url, marker or url, Path(settings.index_dir) / "fetched", settings.fetch_timeout, max_bytes,
                         policy=UrlPolicy.from_settings(settings))  # this run's settings, not the environment's
         if isinstance(fetched, FetchFailure):
-            report.files.append(FileReport(url, FAILED, reason=fetched.reason, hint=fetched.hint))
+            failures.append(FileReport(url, FAILED, reason=fetched.reason, hint=fetched.hint))
         else:
             files.append(fetched)
-    return files, origins
+    return Candidates(tuple(files), frozenset(origins), tuple(failures))
+
+
+def plan(old: Ledger, candidates: Candidates, model: str) -> IngestPlan:
+    """Unchanged, renamed, to (re)build, removed: by content hash, against the old ledger."""
+    model_changed = bool(old.documents) and old.embed_model != model
+    origins = candidates.origins
+    carried: dict[str, LedgerEntry] = {src: e for src, e in old.documents.items() if e.origin not in origins}
+    by_hash = {e.doc_hash: e for e in old.documents.values()}
+    present = {f.source for f in candidates.files}
+    to_build: list[BuildItem] = []
+    reports = list(candidates.failures)
+    for f in candidates.files:
+        previous = old.documents.get(f.source)
+        moved_from = by_hash.get(f.sha256)
+        if model_changed:
+            to_build.append(BuildItem(f, UPDATED if previous else ADDED))
+        elif previous and previous.doc_hash == f.sha256:
+            carried[f.source] = _entry_for(previous, f)
+            reports.append(FileReport(f.source, UNCHANGED, previous.chunks))
+        elif moved_from and moved_from.source not in present:
+            carried[f.source] = _entry_for(moved_from, f)
+            reports.append(FileReport(f.source, RENAMED, moved_from.chunks, previous_source=moved_from.source))
+        else:
+            to_build.append(BuildItem(f, UPDATED if previous else ADDED))
+    failed_fetches = {r.source for r in candidates.failures}
+    renamed_from = {r.previous_source for r in reports if r.status == RENAMED}
+    removed = [src for src, e in old.documents.items()
+               if e.origin in origins and src not in present and src not in failed_fetches and src not in renamed_from]
+    reports += [FileReport(src, REMOVED, old.documents[src].chunks) for src in removed]
+    return IngestPlan(model, model_changed, carried, tuple(to_build), tuple(removed), tuple(reports))
+
+
+def execute(plan: IngestPlan, old: Ledger, settings: Settings, store: IndexStore, dry_run: bool = False,
+            progress: Progress | None = None) -> IngestReport:
+    """Build into a new store generation; the old one keeps answering until the commit."""
+    generation = None
+    if not dry_run and plan.writes:
+        generation = store.new_generation(Ledger() if plan.model_changed else old)
+    leftovers = store.leftovers(old, exclude=generation.name) if generation is not None else []
+    built = _build(plan.to_build, settings, generation, progress, store, leftovers)
+    live = {**plan.carried, **built.entries}
+    reports = [*plan.reports, *built.reports]
+    for failed in (r for r in reports if r.status == FAILED):
+        if failed.source in old.documents and not plan.model_changed:
+            live[failed.source] = old.documents[failed.source]  # a bad new copy never erases the good old one
+
+    if generation is not None:
+        for r in plan.renamed:
+            generation.rename_source(live[r.source].doc_hash, r.source)
+        live_hashes = {e.doc_hash for e in live.values()}
+        generation.delete_documents(generation.doc_hashes() - live_hashes)
+        store.commit(old.with_documents(live, plan.model, generation.name), base=old)
+        store.lexical(store.ledger())  # saved now, so no serving process has to build it at start
+    elif not dry_run:
+        store.save_lexical(old)  # an index saved by an older version gets its BM25 words now
+    return IngestReport(
+        files=tuple(sorted(reports, key=lambda r: (r.status != FAILED, r.source))), dry_run=dry_run,
+        live_documents=len(live), live_chunks=sum(e.chunks for e in {e.doc_hash: e for e in live.values()}.values()),
+        embedded_chunks=built.embedded_chunks, embed_seconds=built.embed_seconds, reused_chunks=built.reused_chunks)
 
 
 def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestReport:
     started = time.perf_counter()
     old = store.ledger(fresh=True)
-    report = IngestReport(dry_run=dry_run)
-    files, origins = _collect(targets, sources_files, settings, report)
-    model_changed = bool(old.documents) and old.embed_model != model_id(settings)
-    if model_changed:
-        # New vectors cannot live beside old ones: every live document is embedded again, also
-        # those that earlier runs ingested from other folders, files, URLs or sources files.
-        # An origin that is gone cannot be embedded again: its documents are removed.
-        others = sorted({e.origin for e in old.documents.values() if e.origin and e.origin not in origins})
-        gone = {o for o in others if not is_url(o) and not Path(o.removeprefix("sources:")).exists()}
-        kept = [o for o in others if o not in gone]
-        more, more_origins = _collect([o for o in kept if not o.startswith("sources:")],
-                                      [Path(o.removeprefix("sources:")) for o in kept if o.startswith("sources:")],
-                                      settings, report)
-        files, origins = files + more, origins | more_origins | gone
-    failed_fetches = {r.source for r in report.files}
-    origins |= _moved_origins(old, files, origins)
-
-    # Plan: what is unchanged, renamed, to (re)build, removed. Hashing only: no model is loaded.
-    live: dict[str, LedgerEntry] = {src: e for src, e in old.documents.items() if e.origin not in origins}
-    by_hash = {e.doc_hash: e for e in old.documents.values()}
-    present = {f.source for f in files}
-    to_build: list[tuple[SourceFile, str]] = []
-    for f in files:
-        previous = old.documents.get(f.source)
-        moved_from = by_hash.get(f.sha256)
-        if model_changed:
-            to_build.append((f, UPDATED if previous else ADDED))
-        elif previous and previous.doc_hash == f.sha256:
-            live[f.source] = _entry_for(previous, f)
-            report.files.append(FileReport(f.source, UNCHANGED, previous.chunks))
-        elif moved_from and moved_from.source not in present:
-            live[f.source] = _entry_for(moved_from, f)
-            report.files.append(FileReport(f.source, RENAMED, moved_from.chunks, previous_source=moved_from.source))
-        else:
-            to_build.append((f, UPDATED if previous else ADDED))
-    removed = [src for src, e in old.documents.items()
-               if e.origin in origins and src not in present and src not in failed_fetches
-               and not any(r.previous_source == src for r in report.files)]
-    report.files += [FileReport(src, REMOVED, old.documents[src].chunks) for src in removed]
-
-    # Build into a new store generation; the old one keeps answering until the commit.
-    generation = None
-    if not dry_run and (to_build or removed or model_changed
-                        or any(r.status == RENAMED for r in report.files)):
-        generation = store.new_generation(Ledger() if model_changed else old)
-    leftovers = store.leftovers(old, exclude=generation.name) if generation is not None else []
-    live.update(_build(to_build, settings, generation, progress, report, store, leftovers))
-    for failed in (r for r in report.files if r.status == FAILED):
-        if failed.source in old.documents and not model_changed:
-            live[failed.source] = old.documents[failed.source]  # a bad new copy never erases the good old one
-
-    if generation is not None:
-        for r in report.files:
-            if r.status == RENAMED:
-                generation.rename_source(live[r.source].doc_hash, r.source)
-        live_hashes = {e.doc_hash for e in live.values()}
-        generation.delete_documents(generation.doc_hashes() - live_hashes)
-        store.commit(old.with_documents(live, model_id(settings), generation.name), base=old)
-        store.lexical(store.ledger())  # saved now, so no serving process has to build it at start
-    elif not dry_run:
-        store.save_lexical(old)  # an index saved by an older version gets its BM25 words now
-    report.live_documents = len(live)
-    report.live_chunks = sum(e.chunks for e in {e.doc_hash: e for e in live.values()}.values())
-    report.files.sort(key=lambda r: (r.status != FAILED, r.source))
-    report.seconds = time.perf_counter() - started
-    return report
+    candidates = gather(targets, sources_files, settings, old)
+    report = execute(plan(old, candidates, model_id(settings)), old, settings, store, dry_run, progress)
+    return replace(report, seconds=time.perf_counter() - started)
 
 
 def _moved_origins(old: Ledger, files: list[SourceFile], origins: set[str]) -> set[str]:
@@ -208,19 +264,32 @@ def _entry_for(entry: LedgerEntry, f: SourceFile) -> LedgerEntry:
                    local_path=str(f.path) if is_url(f.source) else "")
 
 
-def _build(to_build, settings, generation, progress, report, store, leftovers=()) -> dict[str, LedgerEntry]:
+@dataclass(frozen=True)
+class Built:
+    """What `_build` made: ledger entries and a report for each file, and the embedding figures."""
+
+    entries: Mapping[str, LedgerEntry]
+    reports: tuple[FileReport, ...] = ()
+    embedded_chunks: int = 0
+    reused_chunks: int = 0
+    embed_seconds: float = 0.0
+
+
+def _build(to_build: tuple[BuildItem, ...], settings, generation, progress, store, leftovers=()) -> Built:
     """Parse and chunk the new and changed files, then embed all their chunks in large batches
     into the new generation (None: dry run). Chunks that an interrupted earlier run already
-    embedded (in a leftover generation) are copied, not embedded again. Returns ledger entries."""
+    embedded (in a leftover generation) are copied, not embedded again."""
     if not to_build:
-        return {}
+        return Built({})
     from core.embed import Embedder
 
     embedder = Embedder(settings)
     entries: dict[str, LedgerEntry] = {}
     pending = []  # chunks of every parsed file, embedded together below
     built_hashes: dict[str, LedgerEntry] = {}
-    unique = list({f.sha256: f for f, _ in reversed(to_build)}.values())[::-1]  # first name of each content
+    reports: list[FileReport] = []
+    embedded, reused_count, embed_seconds = 0, 0, 0.0
+    unique = list({i.file.sha256: i.file for i in reversed(to_build)}.values())[::-1]  # first name of each content
 
     def warm_up():
         if generation is not None:
@@ -231,18 +300,18 @@ def _build(to_build, settings, generation, progress, report, store, leftovers=()
         progress(0, len(to_build), "reading files")
     tasks = [ReadTask(f.path, f.source, f.sha256) for f in unique]
     results = {o.task.sha256: o for o in read_files(tasks, ReadLimits.from_settings(settings), warm_up)}
-    for done, (f, status) in enumerate(to_build):
+    for done, (f, status) in enumerate((i.file, i.status) for i in to_build):
         if progress:
             progress(done, len(to_build), f"reading {f.source}")
         if f.sha256 in built_hashes:  # the same content under a second name: its chunks are shared
             twin = built_hashes[f.sha256]
             entries[f.source] = replace(twin, source=f.source, origin=f.origin,
                                         local_path=str(f.path) if is_url(f.source) else "")
-            report.files.append(FileReport(f.source, status, twin.chunks, note="; ".join(filter(None, [f.note, f"same content as {twin.source}"]))))
+            reports.append(FileReport(f.source, status, twin.chunks, note="; ".join(filter(None, [f.note, f"same content as {twin.source}"]))))
             continue
         outcome = results[f.sha256]
         if outcome.error is not None:
-            report.files.append(FileReport(f.source, FAILED, reason=outcome.error.reason, hint=outcome.error.hint))
+            reports.append(FileReport(f.source, FAILED, reason=outcome.error.reason, hint=outcome.error.hint))
             continue
         doc, chunks = outcome.document.document, outcome.document.chunks
         pending += chunks
@@ -251,7 +320,7 @@ def _build(to_build, settings, generation, progress, report, store, leftovers=()
             size=f.size, ingested_at=now_iso(), version=doc.version, effective_date=doc.effective_date,
             origin=f.origin, local_path=str(f.path) if is_url(f.source) else "")
         built_hashes[f.sha256] = entries[f.source]
-        report.files.append(FileReport(f.source, status, len(chunks), note=f.note))
+        reports.append(FileReport(f.source, status, len(chunks), note=f.note))
     vectors_of = model_id(settings)  # recorded on every vector this run stores
     if generation is not None and pending and leftovers:
         vectors = store.reusable_vectors(leftovers, pending, vectors_of)
@@ -260,7 +329,7 @@ def _build(to_build, settings, generation, progress, report, store, leftovers=()
             batch = reused[first:first + 1000]
             generation.add_chunks(batch, [vectors[c.id] for c in batch], vectors_of)
         pending = [c for c in pending if c.id not in vectors]
-        report.reused_chunks += len(reused)
+        reused_count = len(reused)
     if generation is not None and pending:
         # Batches across documents keep the model busy, and texts of similar length batched
         # together need little padding; each batch is stored as soon as it is done.
@@ -272,10 +341,10 @@ def _build(to_build, settings, generation, progress, report, store, leftovers=()
                 progress(first, len(pending), "embedding chunks")
             batch = pending[first:first + step]
             vectors = embedder.embed([c.embedding_text() for c in batch])
-            report.embed_seconds += time.perf_counter() - started
+            embed_seconds += time.perf_counter() - started
             generation.add_chunks(batch, vectors, vectors_of)
             started = time.perf_counter()
-        report.embedded_chunks = len(pending)
+        embedded = len(pending)
     if progress:
         progress(1, 1, "done")
-    return entries
+    return Built(entries, tuple(reports), embedded, reused_count, embed_seconds)
