@@ -137,13 +137,18 @@ class IngestPlan:
         return bool(self.to_build or self.removed or self.model_changed or self.renamed)
 
 
-def gather(targets, sources_files, settings: Settings, old: Ledger) -> Candidates:
+def _model_changed(old: Ledger, model: str) -> bool:
+    """The live vectors were made by another model: new ones cannot live beside them."""
+    return bool(old.documents) and old.embed_model != model
+
+
+def gather(targets, sources_files, settings: Settings, old: Ledger, model: str) -> Candidates:
     """The files and fetched pages of this run. When the model changed, also those of every
     other origin in the ledger (they must be embedded again); an origin that is gone from disk
     is spoken for, so its documents are removed."""
     found = _collect(targets, sources_files, settings)
     files, origins, failures = list(found.files), set(found.origins), list(found.failures)
-    if bool(old.documents) and old.embed_model != model_id(settings):
+    if _model_changed(old, model):
         others = sorted({e.origin for e in old.documents.values() if e.origin and e.origin not in origins})
         gone = {o for o in others if not is_url(o) and not Path(o.removeprefix("sources:")).exists()}
         kept = [o for o in others if o not in gone]
@@ -182,7 +187,7 @@ def _collect(targets, sources_files, settings) -> Candidates:
 
 def plan(old: Ledger, candidates: Candidates, model: str) -> IngestPlan:
     """Unchanged, renamed, to (re)build, removed: by content hash, against the old ledger."""
-    model_changed = bool(old.documents) and old.embed_model != model
+    model_changed = _model_changed(old, model)
     origins = candidates.origins
     carried: dict[str, LedgerEntry] = {src: e for src, e in old.documents.items() if e.origin not in origins}
     by_hash = {e.doc_hash: e for e in old.documents.values()}
@@ -242,8 +247,9 @@ def execute(plan: IngestPlan, old: Ledger, settings: Settings, store: IndexStore
 def _run(targets, sources_files, settings, store, dry_run, progress) -> IngestReport:
     started = time.perf_counter()
     old = store.ledger(fresh=True)
-    candidates = gather(targets, sources_files, settings, old)
-    report = execute(plan(old, candidates, model_id(settings)), old, settings, store, dry_run, progress)
+    model = model_id(settings)
+    candidates = gather(targets, sources_files, settings, old, model)
+    report = execute(plan(old, candidates, model), old, settings, store, dry_run, progress)
     return replace(report, seconds=time.perf_counter() - started)
 
 
