@@ -50,14 +50,14 @@ def _metadata(chunk: Chunk) -> dict:
     # Chroma metadata values must be str/int/float/bool: page None is stored as 0.
     return {"doc_hash": chunk.doc_hash, "source": chunk.source, "title": chunk.title,
             "section": chunk.section, "page": chunk.page or 0, "ordinal": chunk.ordinal,
-            "effective_date": chunk.effective_date}
+            "effective_date": chunk.effective_date, "place": chunk.place}
 
 
 def _chunk(chunk_id: str, text: str, meta: dict) -> Chunk:
     return Chunk(id=chunk_id, doc_hash=meta["doc_hash"], source=meta["source"], title=meta["title"],
                  section=meta.get("section", ""), page=int(meta.get("page") or 0) or None,
                  sentences=tuple(text.split("\n")), ordinal=int(meta.get("ordinal", 0)),
-                 effective_date=meta.get("effective_date", ""))
+                 effective_date=meta.get("effective_date", ""), place=meta.get("place", ""))
 
 
 class ChromaStore:

@@ -17,6 +17,7 @@ class Chunk:
     sentences: tuple[str, ...]
     ordinal: int  # position in the document, for reading order
     effective_date: str = ""
+    place: str = ""  # where to find it without a PDF page: "slide 4", "sheet Premiums, rows 2-9"
 
     @property
     def text(self) -> str:

@@ -43,6 +43,7 @@ def chunk_document(doc: ParsedDocument, doc_hash: str, counter: CountsTokens,
                 id=f"{doc_hash[:16]}-{len(chunks):05d}", doc_hash=doc_hash, source=doc.source,
                 title=doc.title, section=section.heading, page=section.page,
                 sentences=tuple(group), ordinal=len(chunks), effective_date=doc.effective_date,
+                place=section.place,
             ))
     return chunks
 

@@ -11,6 +11,8 @@ class Section:
     heading: str
     text: str
     page: int | None = None
+    # Where a person finds it when there is no PDF page: "slide 4", "sheet Premiums, rows 2-9".
+    place: str = ""
 
 
 @dataclass(frozen=True)

@@ -145,10 +145,8 @@ class Assistant:
         by_n = {n: scored for n, scored in enumerate(retrieval.chunks, start=1)}
         answer.text = check.text
         answer.generated = True
-        answer.citations = [Citation(n=n, title=by_n[n].chunk.title, source=by_n[n].chunk.source,
-                                     page=by_n[n].chunk.page, section=by_n[n].chunk.section,
-                                     snippet=by_n[n].chunk.text[:SNIPPET_CHARS],
-                                     score=round(by_n[n].dense_similarity, 4)) for n in cited]
+        answer.citations = [Citation.of(n, by_n[n].chunk, by_n[n].chunk.text[:SNIPPET_CHARS],
+                                        round(by_n[n].dense_similarity, 4)) for n in cited]
 
     @cached_property
     def safety_classifier(self) -> SafetyClassifier:

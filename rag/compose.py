@@ -308,8 +308,6 @@ def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sente
         sentence, text = first_of[place], " ".join(quoted[place])
         snippet = text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rstrip() + "…"
         same_place = [c for c in chosen if _place(c) == place] or [sentence]
-        citations.append(Citation(n=n, title=sentence.chunk.title, source=sentence.chunk.source, page=sentence.chunk.page,
-                                  section=sentence.chunk.section, snippet=snippet,
-                                  score=round(max(c.similarity for c in same_place), 4)))
+        citations.append(Citation.of(n, sentence.chunk, snippet, round(max(c.similarity for c in same_place), 4)))
     return Answer(text="\n\n".join(parts), citations=citations, abstained=False, confidence=confidence,
                   lexical_confidence=lexical)

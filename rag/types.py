@@ -22,10 +22,19 @@ class Citation:
     section: str
     snippet: str
     score: float
+    place: str = ""  # where to look when there is no PDF page: "slide 4", "sheet Premiums, row 3"
+
+    @classmethod
+    def of(cls, n: int, chunk: Chunk, snippet: str, score: float) -> Citation:
+        return cls(n=n, title=chunk.title, source=chunk.source, page=chunk.page, section=chunk.section,
+                   snippet=snippet, score=score, place=chunk.place)
+
+    def where(self) -> str:
+        """What a person looks for in the document: its page, slide or sheet and row."""
+        return f"p. {self.page}" if self.page is not None else self.place or "web page"
 
     def label(self) -> str:
-        where = f"p. {self.page}" if self.page is not None else "web page"
-        return f"{self.title}, {where}" + (f", {self.section}" if self.section else "")
+        return f"{self.title}, {self.where()}" + (f", {self.section}" if self.section else "")
 
 
 @dataclass

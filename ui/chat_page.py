@@ -45,10 +45,9 @@ def show_citations(answer, store, ledger, turn: int, settings) -> None:
         # (a toggle inside it, the next question); opening one redraws the page, which is cheap.
         with st.expander(citation_heading(c), key=f"citation-{turn}-{c.n}", on_change="rerun"):
             st.markdown("> " + escape_markdown(c.snippet))
-            where = f"page {c.page}" if c.page else "web page"
-            st.caption(escape_markdown(f"{c.title} · {where} · {c.section or 'no section'} · {c.source}"))
+            st.caption(escape_markdown(f"{c.title} · {c.where()} · {c.section or 'no section'} · {c.source}"))
             quoted = tuple(sentences(c.snippet.rstrip("…")))  # to mark within the passage or page
-            if not c.page:  # a web page: the quoted sentences shown within their whole answer
+            if not c.page:  # no page image: the quoted sentences shown within their whole section
                 passage = store.section_sentences(c.source, c.section)
                 if passage and st.toggle("Show in context", key=f"context-{turn}-{c.n}"):
                     st.markdown(passage_markdown(passage, set(quoted)))
