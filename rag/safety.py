@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
 from core.lexical import sentences
 
-CRISIS, CONCERN, DISTRESS, NONE = "crisis", "concern", "distress", "none"
-OUTCOMES = (NONE, DISTRESS, CONCERN, CRISIS)  # in rising order of what the reply must show first
+from rag.types import CONCERN, CRISIS, DISTRESS, NONE, OUTCOMES, SafetyCheck  # noqa: F401 (the outcomes' home is rag/types.py)
 
 _SELF = r"(?:my ?self|him ?self|her ?self|them ?selves|them ?self)"  # risk to someone else is worded alike
 # Wordings of risk, to the writer or to someone else, direct or not: a feature of the classifier.
@@ -226,26 +224,6 @@ def normalize(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower().replace("’", "'").replace("'", ""))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9\- ]+", " ", text).strip()
-
-
-@dataclass(frozen=True)
-class SafetyCheck:
-    """What the check decided for one message, and which legal topics it touches."""
-
-    outcome: str = NONE
-    legal_topics: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def crisis(self) -> bool:
-        return self.outcome == CRISIS
-
-    @property
-    def concern(self) -> bool:
-        return self.outcome == CONCERN
-
-    @property
-    def distress(self) -> bool:
-        return self.outcome == DISTRESS
 
 
 def _any(patterns: list[str], text: str) -> bool:

@@ -14,6 +14,7 @@ from rag.prompts import read_raw, render
 from ui.render import answer_markdown, citation_heading, escape_markdown, passage_markdown
 from rag.versions import latest_change
 from ui.shared import get_assistant, page_image, starters
+from ui.types import AnsweredTurn, AskedTurn
 
 def show_answer(answer, store, ledger, turn: int, question: str, settings) -> None:
     if answer.preamble:  # crisis resources come first, always; help for someone else is no alarm
@@ -124,26 +125,27 @@ def chat_page() -> None:
                           key="question", max_chars=2000)
     asked = typed or st.session_state.pop("pending_question", None)
     if asked:
-        if messages and messages[-1]["role"] == "user":
+        if messages and isinstance(messages[-1], AskedTurn):
             messages.pop()  # a question whose run was stopped before its answer, replaced by this one
-        messages.append({"role": "user", "text": asked})
+        messages.append(AskedTurn(asked))
 
     for turn, message in enumerate(messages):
-        with st.chat_message(message["role"]):
-            if message["role"] == "user":
-                st.markdown(escape_markdown(message["text"]))
-            else:
-                show_answer(message["answer"], assistant.store, ledger, turn, messages[turn - 1]["text"], settings)
+        if isinstance(message, AskedTurn):
+            with st.chat_message("user"):
+                st.markdown(escape_markdown(message.text))
+        else:
+            with st.chat_message("assistant"):
+                show_answer(message.answer, assistant.store, ledger, turn, messages[turn - 1].text, settings)
 
     # The last question has no answer yet: it was just asked, or a click stopped the run that was
     # answering it (a run stops at any widget click, e.g. "Show the page" on an earlier answer).
-    if messages and messages[-1]["role"] == "user":
+    if messages and isinstance(messages[-1], AskedTurn):
         answer_last_question(messages, assistant, ledger, settings)
 
 
-def answer_last_question(messages: list[dict], assistant, ledger, settings) -> None:
-    question = messages[-1]["text"]
-    history = [m["answer"].searched_for for m in messages if m["role"] == "assistant"]
+def answer_last_question(messages: list[AskedTurn | AnsweredTurn], assistant, ledger, settings) -> None:
+    question = messages[-1].text
+    history = [m.answer.searched_for for m in messages if isinstance(m, AnsweredTurn)]
     with st.chat_message("assistant"):
         streamed: list[str] = []
         placeholder = st.empty()
@@ -162,7 +164,7 @@ def answer_last_question(messages: list[dict], assistant, ledger, settings) -> N
             return
         # Kept before it is drawn: a click while it is being drawn stops this run, and the next
         # run shows the answer from the conversation instead of asking again.
-        messages.append({"role": "assistant", "answer": answer})
+        messages.append(AnsweredTurn(answer))
         if answer.abstained:  # counted for the gap report by topic only: no text is kept
             from rag import feedback
             from rag.topics import topic_of
