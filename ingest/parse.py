@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ingest.errors import ParseError
+from ingest.ocr import OcrRequest
 from ingest.types import ParsedDocument
 
 SUPPORTED = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "text", ".markdown": "text",
@@ -44,12 +45,13 @@ def _time_limit(seconds: int | None):
 
 
 def parse_file(path: Path, source: str, max_bytes: int = MAX_FILE_BYTES, seconds: int | None = PARSE_SECONDS,
-               max_pages: int = MAX_PAGES, max_chars: int = MAX_CHARS) -> ParsedDocument:
+               max_pages: int = MAX_PAGES, max_chars: int = MAX_CHARS, ocr: OcrRequest | None = None) -> ParsedDocument:
     """Parse one file within its size budgets. `seconds` is a limit for callers on the main thread
-    only (an alarm); ingest reads files in worker processes with a deadline (ingest/reading.py)."""
+    only (an alarm); ingest reads files in worker processes with a deadline (ingest/reading.py).
+    `ocr` lets a scanned PDF be read by OCR (ingest/ocr.py); without it a scan fails with a hint."""
     try:
         with _time_limit(seconds):
-            doc = _parse(path, source, max_bytes, max_pages)
+            doc = _parse(path, source, max_bytes, max_pages, ocr)
     except _TimedOut:
         raise ParseError(source, f"parsing took longer than {seconds} s and was stopped",
                          "the file is probably damaged; re-export it from its source application") from None
@@ -63,7 +65,7 @@ def parse_file(path: Path, source: str, max_bytes: int = MAX_FILE_BYTES, seconds
     return doc
 
 
-def _parse(path: Path, source: str, max_bytes: int, max_pages: int) -> ParsedDocument:
+def _parse(path: Path, source: str, max_bytes: int, max_pages: int, ocr: OcrRequest | None) -> ParsedDocument:
     kind = SUPPORTED.get(path.suffix.lower())
     if kind is None:
         raise ParseError(source, f"unsupported file type '{path.suffix or '(none)'}'",
@@ -76,7 +78,7 @@ def _parse(path: Path, source: str, max_bytes: int, max_pages: int) -> ParsedDoc
                          "split it into smaller documents")
     if kind == "pdf":
         from ingest.parse_pdf import parse_pdf
-        return parse_pdf(path, source, max_pages)
+        return parse_pdf(path, source, max_pages, ocr)
     if kind == "html":
         from ingest.parse_html import parse_html
         return parse_html(path, source)

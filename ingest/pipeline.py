@@ -19,6 +19,7 @@ from typing import Callable, Mapping
 
 from ingest.discover import SourceFile, discover
 from ingest.fetch import FetchFailure, UrlPolicy, fetch, is_url, read_sources_file
+from ingest.ocr import prune as prune_ocr_copies
 from ingest.reading import ReadLimits, ReadTask, read_files
 from ingest.types import ADDED, FAILED, REMOVED, RENAMED, UNCHANGED, UPDATED, FileReport, IngestReport
 from core.config import Settings
@@ -196,6 +197,7 @@ def execute(plan: IngestPlan, old: Ledger, settings: Settings, store: IndexStore
         live_hashes = {e.doc_hash for e in live.values()}
         generation.delete_documents(generation.doc_hashes() - live_hashes)
         store.commit(old.with_documents(live, plan.model, generation.name), base=old)
+        prune_ocr_copies(Path(settings.index_dir), live_hashes)
         store.lexical(store.ledger())  # saved now, so no serving process has to build it at start
     elif not dry_run:
         store.save_lexical(old)  # an index saved by an older version gets its BM25 words now

@@ -10,6 +10,7 @@ from core.config import load_settings
 from core.errors import BenefitsQAError, IndexMissingError
 from ui.pages import PageGoneError, PageTooLargeError
 from core.lexical import sentences
+from ingest.ocr import copy_path
 from rag.prompts import read_raw, render
 from ui.render import answer_markdown, citation_heading, escape_markdown, passage_markdown
 from rag.versions import latest_change
@@ -60,7 +61,10 @@ def show_citations(answer, store, ledger, turn: int, settings) -> None:
                 continue
             if c.page and path.suffix.lower() == ".pdf":
                 if st.toggle("Show the page", key=f"page-{turn}-{c.n}"):
-                    show_page(path, c, quoted, settings)
+                    # A scan is drawn from its OCR'd copy: the same image, with the text to highlight.
+                    entry = ledger.documents.get(c.source)
+                    copy = copy_path(settings.index_dir, entry.doc_hash) if entry else None
+                    show_page(copy if copy is not None and copy.is_file() else path, c, quoted, settings)
             # Read only when clicked, and without a redraw: every answer on screen has these.
             st.download_button("Download the document", data=path.read_bytes, file_name=path.name,
                                mime=mimetypes.guess_type(path.name)[0], on_click="ignore",
