@@ -61,7 +61,7 @@ def _chunk(chunk_id: str, text: str, meta: dict) -> Chunk:
 
 
 class ChromaStore:
-    """One generation: a Chroma collection (cosine space; ids are the chunks' content hashes).
+    """One generation: a Chroma collection (cosine space; a chunk's id is its document's hash and its place in it).
 
     chromadb is used directly. llama-index's ChromaVectorStore wrapper cost a second of imports in
     every ingest and serving process and stored a JSON copy of each node beside its fields; the

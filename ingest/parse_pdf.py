@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.config import Settings
 from ingest.ocr import OcrRequest, engine_available, run_ocr
 from ingest.pdf_tables import PdfTable, find_tables
 from ingest.tables import table_lines
@@ -164,7 +165,7 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return paragraphs
 
 
-def parse_pdf(path: Path, source: str, max_pages: int = 1000, ocr: OcrRequest | None = None) -> ParsedDocument:
+def parse_pdf(path: Path, source: str, max_pages: int = Settings.max_pages, ocr: OcrRequest | None = None) -> ParsedDocument:
     """The document's sections. A PDF without a text layer is read by OCR when `ocr` says where
     to keep the recognised copy and the engine is installed; else it fails with a hint."""
     from pypdf import PdfReader

@@ -13,7 +13,7 @@ import numpy as np
 from rag import safety
 from rag.compose import CASE_MARGIN, SNIPPET_CHARS, best_evidence, compose_answer, distinctions, should_abstain
 from rag.conversation import condense
-from core.config import Settings
+from core.config import MAX_QUESTION_CHARS, Settings
 from core.embed import Embedder
 from core.errors import BenefitsQAError
 from rag.errors import LLMUnavailable
@@ -33,7 +33,6 @@ log = logging.getLogger("benefits_qa.answer")
 
 # Fragments shorter than this (a lone table cell, "Yes.") cannot stand alone as an answer.
 _MIN_SENTENCE_WORDS = 3
-MAX_QUESTION_CHARS = 2000
 # Document sentences whose vectors are kept (about 1.5 KB each); the default corpus has ~4,000.
 SENTENCE_CACHE_SIZE = 20_000
 # A sentence's first words: where its subject is (the ranker's early_overlap).

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from core.config import load_settings
+from core.config import MAX_QUESTION_CHARS, load_settings
 from core.errors import BenefitsQAError, IndexMissingError
 from ui.pages import PageGoneError, PageTooLargeError
 from core.lexical import sentences
@@ -126,7 +126,7 @@ def chat_page() -> None:
             st.caption(escape_markdown(f"Index updated {ledger.updated_at[:10]} · {len(ledger.documents)} documents"))
 
     typed = st.chat_input("Ask about disability, leave, insurance, severance, performance plans…",
-                          key="question", max_chars=2000)
+                          key="question", max_chars=MAX_QUESTION_CHARS)
     asked = typed or st.session_state.pop("pending_question", None)
     if asked:
         if messages and isinstance(messages[-1], AskedTurn):
