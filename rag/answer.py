@@ -74,9 +74,8 @@ class Assistant:
             raise BenefitsQAError("The question is empty: type what you want to know.")
         found = self.safety_check(question)  # first, and on every message however long
         if len(question) > MAX_QUESTION_CHARS:
-            resources = render(self.settings, "crisis.md" if found.crisis else "concern.md") if found.crisis or found.concern else ""
-            raise BenefitsQAError("\n\n".join(filter(None, [resources, f"The question is over {MAX_QUESTION_CHARS} characters: "
-                                                                          "shorten it to the point you need answered."])))
+            raise BenefitsQAError("\n\n".join(filter(None, [self.preamble(found), f"The question is over {MAX_QUESTION_CHARS} characters: "
+                                                                                   "shorten it to the point you need answered."])))
         searched_for = condense(question, history or [])
         retrieval = self.retriever.retrieve(searched_for)
         candidates = self.score_sentences(retrieval)
