@@ -181,8 +181,16 @@ def open_first_citation(page, answer, of_a_page: bool = True):
     if of_a_page:
         cited = cited.filter(has=page.locator("summary", has_text=re.compile(r"p\. \d")))
     cited = cited.first
-    cited.locator("summary").click()
+    details = cited.locator("[data-testid='stExpanderDetails']")
+    # A closed expander's body is inert. Click only a closed one: a citation opened while the answer
+    # was drawn stays open across the redraw, and a second click would close it again.
+    if details.get_attribute("inert") is not None:
+        cited.locator("summary").click()
     wait_idle(page)  # opening a citation redraws the page: a click during that redraw can be lost
+    deadline = time.time() + 30
+    while details.get_attribute("inert") is not None and time.time() < deadline:
+        time.sleep(0.2)
+    assert details.get_attribute("inert") is None, "the citation did not open"
     return cited
 
 
