@@ -114,5 +114,6 @@ def mismatch(fmt: Format, head: bytes) -> Mismatch | None:
     if head.startswith(OLE_MAGIC) and ZIP_MAGIC in fmt.magic:
         return Mismatch(f"the {fmt.label} file is password-protected, or in the old binary format under a new name",
                         f"remove the password, or open it in {fmt.label} and save it as {fmt.suffixes[0]}")
-    return Mismatch(f"the file is named {fmt.suffixes[0]} but is not a {fmt.label} file",
+    article = "an" if fmt.label[0] in "AEIOU" else "a"
+    return Mismatch(f"the file is named {fmt.suffixes[0]} but is not {article} {fmt.label} file",
                     f"export it again from {fmt.label}, or give it the suffix of its real type")
