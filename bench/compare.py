@@ -110,7 +110,7 @@ def llama_outcomes(questions, results, corpus: Path) -> list:
     for q, nodes in zip(questions, results):
         ranked = dict.fromkeys(li.place(n.node, corpus) for n in nodes)  # distinct pages, in order
         outcomes.append(Outcome(question=q, ranked_pages=tuple(ranked), cited_pages=(), answer_text="",
-                                abstained=False, confidence=0.0, seconds=0.0))
+                                abstained=False, semantic_evidence=0.0, seconds=0.0))
     return outcomes
 
 

@@ -127,7 +127,8 @@ def claim_cache(size: int, seed: int, mode: str, env: dict) -> None:
 def build_index(size: int, seed: int, mode: str, env: dict) -> dict:
     """Ingest the default corpus plus a scale corpus into the cached index; incremental, so a rerun
     over an up-to-date cache only hashes the files. Returns figures about the index."""
-    from ingest.pipeline import FAILED, REMOVED, run_ingest
+    from ingest.pipeline import run_ingest
+    from ingest.types import FAILED, REMOVED
     from scale_corpus import GENERATOR_VERSION, MANIFEST, generate
 
     index_dir, _ = cache_dirs(size, mode)

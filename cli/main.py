@@ -82,7 +82,7 @@ def _ingest_table(report) -> str:
         extra = f" — {f.reason}" + (f". Hint: {f.hint}" if f.hint else "") if f.reason else ""
         moved = f" (was {f.previous_source})" if f.previous_source else (f" ({f.note})" if f.note else "")
         lines.append(f"  {f.status:<9} {f.source}{moved}  [{f.chunks} chunks]{extra}")
-    counts = ", ".join(f"{k} {v}" for k, v in report.to_json()["counts"].items() if v)
+    counts = report.counts_line()
     if report.dry_run:  # the statuses and counts are what an ingest would do: nothing changed
         lines.append(f"Dry run, nothing written ({report.seconds:.1f} s). An ingest now would report "
                      f"{counts or 'nothing to do'} and leave {report.live_documents} documents, "
@@ -142,19 +142,12 @@ def cmd_eval(args) -> int:
     assistant = Assistant(_settings(args))
     assistant.ask("warm-up")  # load the model before timing
     outcomes = evaluate.run(assistant, questions, progress=lambda done, total: step(done, total, "questions"))
-    report = evaluate.score(outcomes)
-    if assistant.settings.llm:
-        answered = [o for o in outcomes if not o.abstained]
-        report.llm_grounded_share = round(sum(o.generated for o in answered) / len(answered), 4) if answered else 0.0
     dialogues_path = Path(args.dialogues or PROJECT_ROOT / "tests" / "eval" / "dialogues.jsonl")
-    if dialogues_path.exists():
-        dialogues = evaluate.load_dialogues(dialogues_path)
-        multi = evaluate.score(evaluate.run_dialogues(
-            assistant, dialogues, progress=lambda done, total: step(done, total, "dialogues")))
-        report.multi_turn_dialogues = multi.answerable
-        report.multi_turn_hit_at_5, report.multi_turn_key_fact_recall = multi.hit_at_5, multi.key_fact_recall
-        report.failures += [{**f, "dialogue": True} for f in multi.failures]
-    report.safety = _safety_reports(args, assistant, step)
+    dialogue_outcomes = evaluate.run_dialogues(
+        assistant, evaluate.load_dialogues(dialogues_path),
+        progress=lambda done, total: step(done, total, "dialogues")) if dialogues_path.exists() else None
+    report = evaluate.full_report(outcomes, dialogue_outcomes, _safety_reports(args, assistant, step),
+                                  llm=bool(assistant.settings.llm))
     step(1, 1, "done")
     if args.json:
         print(json.dumps(report.to_json(), indent=2))
@@ -178,7 +171,7 @@ def cmd_eval(args) -> int:
     return 0
 
 
-def _safety_reports(args, assistant, step) -> list:
+def _safety_reports(args, assistant, step) -> tuple:
     from rag import evaluate
     from core.config import PROJECT_ROOT
     from rag.safety_model import load_labelled
@@ -189,7 +182,7 @@ def _safety_reports(args, assistant, step) -> list:
     for number, f in enumerate(files):
         step(number, len(files), f"safety check on {f.name}")  # the set's name, not its messages
         reports.append(evaluate.safety_set(f.name, load_labelled(f.path), assistant.safety_check, f.held_out))
-    return reports
+    return tuple(reports)
 
 
 def _print_safety(reports) -> None:
@@ -283,9 +276,10 @@ def cmd_calibrate(args) -> int:
     path = Path(args.questions or PROJECT_ROOT / "tests" / "eval" / "calibration.jsonl")
     questions = evaluate.load_questions(path)
     outcomes = evaluate.run(Assistant(_settings(args)), questions)
-    threshold, weight = evaluate.fit_abstention([o.confidence for o in outcomes],
-                                                [o.lexical_confidence for o in outcomes],
-                                                [o.question.answerable for o in outcomes])
+    rule = evaluate.fit_abstention([o.semantic_evidence for o in outcomes],
+                                   [o.lexical_evidence for o in outcomes],
+                                   [o.question.answerable for o in outcomes])
+    threshold, weight = rule.threshold, rule.lexical_weight
     result = {"questions": len(questions), "threshold": threshold, "lexical_weight": weight}
     if args.json:
         print(json.dumps(result, indent=2))

@@ -18,6 +18,8 @@ PREFIX = "BENEFITS_QA_"
 # Each part of a question is a full search (~15 ms); real questions have two or three parts, so
 # more than this is a pasted list, and searching each item would let one message cost seconds.
 MAX_QUESTION_PARTS = 4
+# A chat message is rarely over a few hundred characters; the chat box stops at this length too.
+MAX_QUESTION_CHARS = 2000
 # A follow-up is searched together with the question it follows, which may itself be a follow-up.
 # The model reads only 256 word pieces (~1,000 characters), so a longer chain adds cost, not context.
 MAX_SEARCHED_CHARS = 1000
@@ -71,7 +73,8 @@ class Settings:
     # Reciprocal rank fusion constant from Cormack et al. (2009); dampens the weight of top ranks.
     rrf_k: int = 60
     # Abstain when the best evidence sentence's cosine similarity to the question, plus
-    # abstain_lexical_weight times the best BM25 score of the question's words, is below this.
+    # abstain_lexical_weight times the lexical evidence (the best BM25 score of the question's words,
+    # in units of one rare word's weight: Retrieval.lexical_evidence), is below this.
     # Both come from `benefits-qa calibrate` on tests/eval/calibration.jsonl (see README);
     # a weight of 0 judges by meaning alone.
     abstain_threshold: float = 0.8034

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 
-from core.types import Chunk
+from core.types import Chunk, WordHit
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +85,7 @@ class LexicalIndex:
         n = len(self.chunk_ids)
         return math.log(1 + (n - 0.5) / 1.5) if n else 1.0
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+    def search(self, query: str, k: int) -> list[WordHit]:
         if not self.chunk_ids:
             return []
         query_tokens = tokenize([query])
@@ -93,7 +93,7 @@ class LexicalIndex:
             return []
         k = min(k, len(self.chunk_ids))
         results, scores = self._retriever.retrieve(_as_strings(query_tokens), k=k, show_progress=False)
-        return [(self.chunk_ids[int(i)], float(s)) for i, s in zip(results[0], scores[0]) if s > 0]
+        return [WordHit(self.chunk_ids[int(i)], float(s)) for i, s in zip(results[0], scores[0]) if s > 0]
 
 
 def sentences(text: str) -> list[str]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from core.config import Settings
 from core.errors import BenefitsQAError, IndexMissingError
 from core.ledger import LEDGER_FILE, Ledger, ledger_from_json, ledger_to_json, read_ledger, write_ledger
-from core.types import Chunk
+from core.types import Chunk, StoreHit
 
 COLLECTION = "policy_chunks"
 STORE_PREFIX = "chroma-"
@@ -61,7 +61,7 @@ def _chunk(chunk_id: str, text: str, meta: dict) -> Chunk:
 
 
 class ChromaStore:
-    """One generation: a Chroma collection (cosine space; ids are the chunks' content hashes).
+    """One generation: a Chroma collection (cosine space; a chunk's id is its document's hash and its place in it).
 
     chromadb is used directly. llama-index's ChromaVectorStore wrapper cost a second of imports in
     every ingest and serving process and stored a JSON copy of each node beside its fields; the
@@ -123,11 +123,11 @@ class ChromaStore:
     def doc_hashes(self) -> set[str]:
         return {m["doc_hash"] for m in self._all_rows(["metadatas"])["metadatas"]}
 
-    def dense_search(self, embedding, k: int) -> list[tuple[Chunk, float]]:
+    def dense_search(self, embedding, k: int) -> list[StoreHit]:
         found = self.collection.query(query_embeddings=[[float(x) for x in embedding]], n_results=k,
                                       include=["documents", "metadatas", "distances"])
         # Cosine space: distance = 1 - cosine similarity.
-        return [(_chunk(i, d, _strip(m)), 1.0 - distance) for i, d, m, distance
+        return [StoreHit(_chunk(i, d, _strip(m)), 1.0 - distance) for i, d, m, distance
                 in zip(found["ids"][0], found["documents"][0], found["metadatas"][0], found["distances"][0])]
 
     def embeddings_for(self, ids: list[str]) -> dict[str, list[float]]:
@@ -421,7 +421,7 @@ class IndexStore:
             store.close()
 
     # -- reads (rag) ---------------------------------------------------------------------------
-    def dense_search(self, ledger: Ledger, embedding, k: int) -> list[tuple[Chunk, float]]:
+    def dense_search(self, ledger: Ledger, embedding, k: int) -> list[StoreHit]:
         with self._reading(ledger) as store:
             return store.dense_search(embedding, k) if store else []
 
@@ -481,11 +481,11 @@ class IndexStore:
         if ledger.store and not LexicalIndex.saved_in(self.dir / _LEXICAL_DIR / ledger.store):
             self.lexical(ledger)
 
-    def lexical_search(self, ledger: Ledger, query: str, k: int) -> list[tuple[Chunk, float]]:
+    def lexical_search(self, ledger: Ledger, query: str, k: int) -> list[StoreHit]:
         hits = self.lexical(ledger).search(query, k)
         with self._reading(ledger) as store:
-            by_id = {c.id: c for c in store.chunks_by_ids([i for i, _ in hits])} if store and hits else {}
-        return [(by_id[i], score) for i, score in hits if i in by_id]
+            by_id = {c.id: c for c in store.chunks_by_ids([h.chunk_id for h in hits])} if store and hits else {}
+        return [StoreHit(by_id[h.chunk_id], h.score) for h in hits if h.chunk_id in by_id]
 
     def _drop_lexical_except(self, keep: str) -> None:
         for folder in (self.dir / _LEXICAL_DIR).glob(f"{STORE_PREFIX}*"):

@@ -27,3 +27,20 @@ class Chunk:
         """What gets embedded: the text with a short 'title › section' context prefix."""
         context = " › ".join(p for p in (self.title, self.section) if p)
         return f"{context}\n{self.text}" if context else self.text
+
+
+@dataclass(frozen=True)
+class WordHit:
+    """A BM25 hit of the lexical index: the chunk's id and its score."""
+
+    chunk_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class StoreHit:
+    """A chunk the store found for a query, with its score: cosine similarity for a dense search,
+    BM25 for a lexical one."""
+
+    chunk: Chunk
+    score: float

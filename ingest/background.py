@@ -12,7 +12,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.pipeline import IngestReport, run_ingest
+from ingest.pipeline import run_ingest
+from ingest.types import IngestReport
 from core.config import Settings
 from core.errors import BenefitsQAError
 

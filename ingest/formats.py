@@ -7,6 +7,7 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.ocr import OcrRequest
 from ingest.types import ParsedDocument
 
 # Every Office Open XML file (docx, xlsx, pptx) is a zip archive.
@@ -27,10 +28,14 @@ class Format:
     magic: tuple[bytes, ...] = ()  # a real file starts with one of these ('' = any bytes)
     # The parser takes the page budget (pages, slides, or spreadsheet rows by the page).
     budgeted: bool = False
+    # The parser takes an OcrRequest too (a scanned PDF is read by OCR when one is given).
+    ocr: bool = False
 
-    def parse(self, path: Path, source: str, max_pages: int) -> ParsedDocument:
+    def parse(self, path: Path, source: str, max_pages: int, ocr: OcrRequest | None = None) -> ParsedDocument:
         module, _, function = self.parser.partition(":")
         parse = getattr(importlib.import_module(module), function)
+        if self.ocr:
+            return parse(path, source, max_pages, ocr)
         return parse(path, source, max_pages) if self.budgeted else parse(path, source)
 
     def bytes_match(self, head: bytes) -> bool:
@@ -39,7 +44,7 @@ class Format:
 
 FORMATS: tuple[Format, ...] = (
     Format("pdf", "PDF", (".pdf",), ("application/pdf",), "ingest.parse_pdf:parse_pdf", has_pages=True,
-           magic=(b"%PDF-",), budgeted=True),
+           magic=(b"%PDF-",), budgeted=True, ocr=True),
     Format("docx", "Word", (".docx",),
            ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",),
            "ingest.parse_docx:parse_docx", has_pages=False, magic=(ZIP_MAGIC,)),

@@ -7,17 +7,14 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.config import Settings
 from ingest.errors import ParseError
 from ingest.formats import format_for, legacy_advice, supported_text
+from ingest.ocr import OcrRequest
 from ingest.types import ParsedDocument
 
-# A policy PDF of several hundred pages is a few MB; far larger files are usually scans or bundles.
-MAX_FILE_BYTES = 50 * 1024 * 1024
-# A damaged file can send a parser into a very long loop; a real 300-page policy parses in seconds.
-PARSE_SECONDS = 120
-# Defaults of the budgets that ingest takes from core/config.py (max_pages, max_document_chars).
-MAX_PAGES = 1000
-MAX_CHARS = 3_000_000
+# The budgets' defaults are the settings' own (core/config.py), so they are written down once.
+MAX_FILE_BYTES = int(Settings.max_file_mb * 2**20)
 
 
 class _TimedOut(Exception):
@@ -43,15 +40,17 @@ def _time_limit(seconds: int | None):
         signal.signal(signal.SIGALRM, previous)
 
 
-def parse_file(path: Path, source: str, max_bytes: int = MAX_FILE_BYTES, seconds: int | None = PARSE_SECONDS,
-               max_pages: int = MAX_PAGES, max_chars: int = MAX_CHARS) -> ParsedDocument:
+def parse_file(path: Path, source: str, max_bytes: int = MAX_FILE_BYTES, seconds: float | None = Settings.parse_seconds,
+               max_pages: int = Settings.max_pages, max_chars: int = Settings.max_document_chars,
+               ocr: OcrRequest | None = None) -> ParsedDocument:
     """Parse one file within its size budgets. `seconds` is a limit for callers on the main thread
-    only (an alarm); ingest reads files in worker processes with a deadline (ingest/reading.py)."""
+    only (an alarm); ingest reads files in worker processes with a deadline (ingest/reading.py).
+    `ocr` lets a scanned PDF be read by OCR (ingest/ocr.py); without it a scan fails with a hint."""
     try:
         with _time_limit(seconds):
-            doc = _parse(path, source, max_bytes, max_pages)
+            doc = _parse(path, source, max_bytes, max_pages, ocr)
     except _TimedOut:
-        raise ParseError(source, f"parsing took longer than {seconds} s and was stopped",
+        raise ParseError(source, f"parsing took longer than {seconds:g} s and was stopped",
                          "the file is probably damaged; re-export it from its source application") from None
     except RecursionError:
         raise ParseError(source, "the file's structure is nested too deeply to read",
@@ -63,7 +62,7 @@ def parse_file(path: Path, source: str, max_bytes: int = MAX_FILE_BYTES, seconds
     return doc
 
 
-def _parse(path: Path, source: str, max_bytes: int, max_pages: int) -> ParsedDocument:
+def _parse(path: Path, source: str, max_bytes: int, max_pages: int, ocr: OcrRequest | None) -> ParsedDocument:
     fmt = format_for(path)
     if fmt is None:
         suffix = path.suffix.lower()
@@ -76,4 +75,4 @@ def _parse(path: Path, source: str, max_bytes: int, max_pages: int) -> ParsedDoc
     if size > max_bytes:
         raise ParseError(source, f"the file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit",
                          "split it into smaller documents")
-    return fmt.parse(path, source, max_pages)
+    return fmt.parse(path, source, max_pages, ocr)

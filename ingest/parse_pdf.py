@@ -1,10 +1,21 @@
-"""PDF → sections, page by page with pypdf: drops running headers/footers, finds headings by font."""
+"""PDF → sections, page by page with pypdf: drops running headers/footers, finds headings by font.
+
+A ruled table (ingest/pdf_tables.py) is taken out of its page's text and put back, where it stood,
+as one statement per row (ingest/tables.py), so a cell is quoted with its row and column headers
+and never read as a heading or a line of its own. A PDF without a text layer is read by OCR when
+the engine is installed (ingest/ocr.py).
+"""
 from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
+from core.config import Settings
+from ingest.ocr import OcrRequest, engine_available, run_ocr
+from ingest.pdf_tables import PdfTable, find_tables
+from ingest.tables import table_lines
 from ingest.text_utils import clean, find_effective_date, find_version
 from ingest.errors import ParseError
 from ingest.types import ParsedDocument, Section
@@ -20,15 +31,40 @@ _BULLET_GLYPHS = "•▪◦·‣\uf0b7\x7f"  # pypdf reads Helvetica's bullet as
 _BULLET = re.compile(rf"^([{_BULLET_GLYPHS}\-–*]|\(?[a-z0-9]{{1,2}}[.)])\s+")
 
 
+# Stands in a page's text for a table taken out of it, until the table's rows are put back. A
+# noncharacter, so no document's text is ever mistaken for it.
+_TABLE_MARK = "\uffff"
+
+
+@dataclass(frozen=True)
+class _TableRows:
+    """A table's rows as statements, in the place of the table among a page's lines."""
+
+    lines: tuple[str, ...]
+
+
 def _signature(line: str) -> str:
     return _DIGITS.sub("#", clean(line).lower())
 
 
-def _text_fragments(page) -> list[tuple[float, str, float, bool]]:
-    """A page's text pieces as pypdf draws them: (baseline y, text, font size, bold)."""
+def _read_page(page, tables: list[PdfTable]) -> tuple[str, list[tuple[float, str, float, bool]]]:
+    """A page's text, and its text pieces as pypdf draws them: (baseline y, text, font size, bold).
+    Pieces that start inside a table are left out of both; the text holds a mark line for each
+    table instead, where its first piece was. Without tables the text is pypdf's own."""
     fragments: list[tuple[float, str, float, bool]] = []
+    pieces: list[str] = []
+    placed: set[int] = set()
 
     def visit(text, cm, tm, font_dict, font_size):
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y_exact = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        inside = next((n for n, t in enumerate(tables) if t.holds(x, y_exact)), None) if text.strip() else None
+        if inside is not None:
+            if inside not in placed:
+                placed.add(inside)
+                pieces.append(f"\n{_TABLE_MARK}{inside}\n")
+            return
+        pieces.append(text)
         if not text.strip():
             return
         y = round(tm[5] * cm[3] + cm[5], 1)
@@ -36,8 +72,9 @@ def _text_fragments(page) -> list[tuple[float, str, float, bool]]:
         font = str((font_dict or {}).get("/BaseFont", ""))
         fragments.append((y, text, size, "Bold" in font or "Black" in font or "Heavy" in font))
 
-    page.extract_text(visitor_text=visit)
-    return fragments
+    text = page.extract_text(visitor_text=visit) or ""
+    # pypdf's text is the sum of the pieces it visits, so without a table nothing changes.
+    return ("".join(pieces) if placed else text), fragments
 
 
 def _styled_lines(fragments: list[tuple[float, str, float, bool]]) -> tuple[list[tuple[str, float, bool]], float]:
@@ -76,6 +113,29 @@ def _heading_lines(fragments: list[tuple[float, str, float, bool]]) -> set[str]:
     return headings
 
 
+def _table_row_items(line: str, tables: list[PdfTable]) -> _TableRows | None:
+    """The rows of the table a mark line stands for, or None for an ordinary line."""
+    if not line.startswith(_TABLE_MARK):
+        return None
+    number = line[len(_TABLE_MARK):]
+    if not number.isdigit() or int(number) >= len(tables):
+        return None
+    return _TableRows(tuple(table_lines(tables[int(number)].table)))
+
+
+def _section_text(items: list[str | _TableRows]) -> str:
+    """Lines joined into paragraphs; a table's rows each stay a paragraph of their own."""
+    paragraphs: list[str] = []
+    run: list[str] = []
+    for item in items:
+        if isinstance(item, _TableRows):
+            paragraphs += _paragraphs(run) + list(item.lines)
+            run = []
+        else:
+            run.append(item)
+    return "\n".join(paragraphs + _paragraphs(run))
+
+
 def _paragraphs(lines: list[str]) -> list[str]:
     """Join wrapped lines back into paragraphs; a short line, a bullet or a blank ends one."""
     widths = sorted(len(line) for line in lines if line.strip())
@@ -105,7 +165,9 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return paragraphs
 
 
-def parse_pdf(path: Path, source: str, max_pages: int = 1000) -> ParsedDocument:
+def parse_pdf(path: Path, source: str, max_pages: int = Settings.max_pages, ocr: OcrRequest | None = None) -> ParsedDocument:
+    """The document's sections. A PDF without a text layer is read by OCR when `ocr` says where
+    to keep the recognised copy and the engine is installed; else it fails with a hint."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -128,8 +190,11 @@ def parse_pdf(path: Path, source: str, max_pages: int = 1000) -> ParsedDocument:
         if pages > max_pages:
             raise ParseError(source, f"the PDF has {pages:,} pages, over the limit of {max_pages:,}",
                              "split it into smaller documents, or raise BENEFITS_QA_MAX_PAGES")
-        raw_pages = [(page.extract_text() or "") for page in reader.pages]
-        page_fragments = [_text_fragments(page) for page in reader.pages]
+        tables = find_tables(path, pages)
+        page_tables = [[t for t in tables if t.page == number] for number in range(1, pages + 1)]
+        read = [_read_page(page, on_page) for page, on_page in zip(reader.pages, page_tables)]
+        raw_pages = [text for text, _ in read]
+        page_fragments = [fragments for _, fragments in read]
         meta_title = clean(str((reader.metadata or {}).get("/Title", "") or ""))
     except ParseError:
         raise
@@ -145,28 +210,32 @@ def parse_pdf(path: Path, source: str, max_pages: int = 1000) -> ParsedDocument:
     page_headings = [_heading_lines(fragments) for fragments in page_fragments]
 
     if not any(text.strip() for text in raw_pages):
-        raise ParseError(source, "the PDF has no text layer (a scan or images only)",
-                         "run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`, then ingest the result")
+        return _recognised(path, source, max_pages, ocr)
 
     page_lines = [text.splitlines() for text in raw_pages]
     boilerplate = _running_lines(page_lines)
     title = meta_title if meta_title and meta_title.lower() not in {"untitled", "(anonymous)"} else ""
     sections: list[Section] = []
     heading = ""
-    for number, (lines, headings) in enumerate(zip(page_lines, page_headings), start=1):
+    for number, (lines, headings, on_page) in enumerate(zip(page_lines, page_headings, page_tables), start=1):
         kept = [
             line for i, line in enumerate(lines)
-            if not _is_boilerplate(line, i, len(lines), boilerplate)
+            if line.startswith(_TABLE_MARK) or not _is_boilerplate(line, i, len(lines), boilerplate)
         ]
-        buffer: list[str] = []
+        buffer: list[str | _TableRows] = []
 
         def flush():
-            text = "\n".join(_paragraphs(buffer))
+            text = _section_text(buffer)
             if text.strip():
-                sections.append(Section(heading=heading, text=text, page=number))
+                rows = tuple(row for item in buffer if isinstance(item, _TableRows) for row in item.lines)
+                sections.append(Section(heading=heading, text=text, page=number, rows=rows))
             buffer.clear()
 
         for line in kept:
+            rows = _table_row_items(line, on_page)
+            if rows is not None:
+                buffer.append(rows)
+                continue
             if clean(line).lower() in headings:
                 flush()
                 heading = clean(line)
@@ -175,7 +244,7 @@ def parse_pdf(path: Path, source: str, max_pages: int = 1000) -> ParsedDocument:
             buffer.append(line)
         flush()
 
-    first_page = clean(" ".join(page_lines[0])) if page_lines else ""
+    first_page = clean(" ".join(line for line in page_lines[0] if not line.startswith(_TABLE_MARK))) if page_lines else ""
     return ParsedDocument(
         source=source,
         title=title or Path(source).stem.replace("-", " ").replace("_", " ").title(),
@@ -184,6 +253,25 @@ def parse_pdf(path: Path, source: str, max_pages: int = 1000) -> ParsedDocument:
         version=find_version(first_page),
         effective_date=find_effective_date(first_page),
     )
+
+
+def _recognised(path: Path, source: str, max_pages: int, ocr: OcrRequest | None) -> ParsedDocument:
+    """A PDF without a text layer, read from its OCR'd copy (made once per file content and kept
+    beside the index, where the page viewer finds it too)."""
+    if ocr is None or not engine_available():
+        raise ParseError(source, "the PDF has no text layer (a scan or images only)",
+                         "install the OCR engine (Debian: `apt-get install ocrmypdf tesseract-ocr`) so ingest "
+                         "reads scans, or run OCR on it first, e.g. `ocrmypdf in.pdf out.pdf`, and ingest the result")
+    if not ocr.copy.is_file():
+        run_ocr(path, ocr.copy, ocr.seconds, source)
+    try:
+        return parse_pdf(ocr.copy, source, max_pages)
+    except ParseError as err:
+        if "no text layer" not in err.reason:
+            raise
+        raise ParseError(source, "the PDF has no text layer, and OCR recognised no text in it",
+                         "check that the scan is legible (upright, 300 dpi or more) and scan it again; "
+                         "OCR cannot read handwriting or pictures") from None
 
 
 def _running_lines(page_lines: list[list[str]]) -> set[str]:

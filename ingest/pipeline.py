@@ -13,63 +13,25 @@ its half-written copy is deleted by the next run. A run with no changes writes n
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
 from ingest.discover import SourceFile, discover
 from ingest.fetch import FetchFailure, UrlPolicy, fetch, is_url, read_sources_file
+from ingest.ocr import prune as prune_ocr_copies
 from ingest.reading import ReadLimits, ReadTask, read_files
+from ingest.types import ADDED, FAILED, REMOVED, RENAMED, UNCHANGED, UPDATED, FileReport, IngestReport
 from core.config import Settings
 from core.embed import model_id
 from core.errors import BenefitsQAError
 from core.store import IndexStore
 from core.ledger import Ledger, LedgerEntry, now_iso
 
-ADDED, UPDATED, UNCHANGED, RENAMED, REMOVED, FAILED = (
-    "added", "updated", "unchanged", "renamed", "removed", "failed")
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
 # Chunks embedded between two writes to the store: several model batches, so the model stays busy.
 EMBED_BATCHES_PER_WRITE = 4
-
-
-@dataclass(frozen=True)
-class FileReport:
-    source: str
-    status: str
-    chunks: int = 0
-    reason: str = ""
-    hint: str = ""
-    previous_source: str = ""
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    files: tuple[FileReport, ...] = ()
-    seconds: float = 0.0
-    dry_run: bool = False
-    live_documents: int = 0
-    live_chunks: int = 0
-    embedded_chunks: int = 0
-    embed_seconds: float = 0.0  # time inside the embedding model, for throughput figures
-    reused_chunks: int = 0  # vectors taken over from an interrupted earlier run
-
-    def count(self, status: str) -> int:
-        return sum(1 for f in self.files if f.status == status)
-
-    @property
-    def ok(self) -> bool:
-        return self.count(FAILED) == 0
-
-    def to_json(self) -> dict:
-        statuses = (ADDED, UPDATED, UNCHANGED, RENAMED, REMOVED, FAILED)
-        return {"ok": self.ok, "dry_run": self.dry_run, "seconds": round(self.seconds, 3),
-                "counts": {s: self.count(s) for s in statuses},
-                "live_documents": self.live_documents, "live_chunks": self.live_chunks,
-                "embedded_chunks": self.embedded_chunks, "reused_chunks": self.reused_chunks, "embed_seconds": round(self.embed_seconds, 3),
-                "files": [asdict(f) for f in self.files]}
 
 
 def run_ingest(targets: list[Path | str], settings: Settings, dry_run: bool = False,
@@ -235,6 +197,7 @@ def execute(plan: IngestPlan, old: Ledger, settings: Settings, store: IndexStore
         live_hashes = {e.doc_hash for e in live.values()}
         generation.delete_documents(generation.doc_hashes() - live_hashes)
         store.commit(old.with_documents(live, plan.model, generation.name), base=old)
+        prune_ocr_copies(Path(settings.index_dir), live_hashes)
         store.lexical(store.ledger())  # saved now, so no serving process has to build it at start
     elif not dry_run:
         store.save_lexical(old)  # an index saved by an older version gets its BM25 words now

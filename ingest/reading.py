@@ -31,7 +31,7 @@ from ingest.types import ParsedDocument
 # The Office libraries are not among them: most corpora have no Office file, and a worker that
 # reads one imports its library itself.
 _PRELOAD = ["ingest.reading", "ingest.parse", "ingest.formats", "ingest.parse_pdf", "ingest.parse_html",
-            "ingest.parse_text", "ingest.parse_docx", "ingest.parse_sheet", "ingest.parse_pptx", "ingest.chunk", "core.embed", "pypdf", "bs4", "pysbd", "tokenizers"]
+            "ingest.parse_text", "ingest.parse_docx", "ingest.parse_sheet", "ingest.parse_pptx", "ingest.chunk", "core.embed", "pypdf", "pdfplumber", "bs4", "pysbd", "tokenizers"]
 _STOP_GRACE = 5.0  # seconds a worker gets to exit when asked, before it is killed
 
 
@@ -47,13 +47,15 @@ class ReadLimits:
     model_path: str
     max_chunk_tokens: int
     chunk_tokens: int
+    index_dir: Path  # OCR'd copies of scans are kept under it (ingest/ocr.py)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ReadLimits":
         return cls(max_bytes=int(settings.max_file_mb * 2**20), max_pages=settings.max_pages,
                    max_chars=settings.max_document_chars, max_chunks=settings.max_document_chunks,
                    seconds=settings.parse_seconds, model_path=settings.embed_model_path,
-                   max_chunk_tokens=settings.max_chunk_tokens, chunk_tokens=settings.chunk_tokens)
+                   max_chunk_tokens=settings.max_chunk_tokens, chunk_tokens=settings.chunk_tokens,
+                   index_dir=Path(settings.index_dir))
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,13 @@ def _token_counter(model_path: str):
 def read_file(task: ReadTask, limits: ReadLimits) -> ChunkedDocument:
     """Parse and chunk one file within its size budgets (not its time: see read_files)."""
     from ingest.chunk import chunk_document
+    from ingest.ocr import OCR_SHARE, OcrRequest, copy_path
     from ingest.parse import parse_file
 
+    # OCR within its share of the file's deadline, so it ends (and says so) before the worker is stopped.
+    ocr = OcrRequest(copy_path(limits.index_dir, task.sha256), seconds=limits.seconds * OCR_SHARE)
     doc = parse_file(task.path, task.source, max_bytes=limits.max_bytes, seconds=None,
-                     max_pages=limits.max_pages, max_chars=limits.max_chars)
+                     max_pages=limits.max_pages, max_chars=limits.max_chars, ocr=ocr)
     chunks = chunk_document(doc, task.sha256, _token_counter(limits.model_path), limits.max_chunk_tokens,
                             limits.chunk_tokens, max_chunks=limits.max_chunks)
     if not chunks:

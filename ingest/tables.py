@@ -56,13 +56,17 @@ def table_from_grid(grid: list[list[str]], numbers: list[int] | None = None) -> 
 
 
 def row_statement(header: tuple[str, ...], row: tuple[str, ...]) -> str:
-    """One row as a sentence. The first cell names the row; each other filled cell is given under
-    its column header: "Dental — Employee only: $5.10; Employee + children: $11.30."."""
+    """One row as a sentence. The first cell names the row (under its header too when it is only a
+    figure); each other filled cell is given under its column header:
+    "Dental — Employee only: $5.10; Employee + children: $11.30."."""
     cells = [clean(c) for c in row]
     names = [clean(h) for h in header] + [""] * max(0, len(cells) - len(header))
     if len(cells) == 1 and names[0] and cells[0]:  # a one-column table: the header names each cell
         return _end(f"{names[0]}{_NAME_MARK}{cells[0]}")
     label, rest = (cells[0], list(zip(names[1:], cells[1:]))) if cells else ("", [])
+    if label and names[0] and not any(c.isalpha() for c in label):
+        # A bare figure names nothing alone ("3"): it keeps its header ("Years of service: 3").
+        label = f"{names[0]}{_NAME_MARK}{label}"
     parts = [f"{name}{_NAME_MARK}{value}" if name else value for name, value in rest if value]
     if not parts:
         return label
@@ -90,10 +94,15 @@ class RowCells:
     label: str
     cells: tuple[tuple[str, str], ...]
 
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(value for _, value in self.cells)
+
 
 def statement_cells(statement: str) -> RowCells | None:
     """The inverse of row_statement for what it writes, or None for a sentence that is not a row
-    statement (prose). Used to show a spreadsheet's cited rows as a table again."""
+    statement (prose). Strict: every cell must be "column: value". Used to show a section's cited
+    rows as a table again."""
     text = statement.strip()
     if not text.endswith(".") or _NAME_MARK not in text:
         return None
@@ -108,3 +117,23 @@ def statement_cells(statement: str) -> RowCells | None:
             return None  # a long "name" is a clause of prose, not a column header
         cells.append((name, value))
     return RowCells(label=label, cells=tuple(cells))
+
+
+def row_cells(statement: str) -> RowCells | None:
+    """The cells of a statement that row_statement wrote, or None for any other sentence. Lenient,
+    for finding a row on its page: a cell without a header keeps '' as its column, a value that
+    itself holds "; " comes back in pieces (each still text of its cell), and a bare figure's label
+    loses the header it was given ("Years of service: 3": the cell holds the 3)."""
+    label, sep, body = clean(statement).partition(_LABEL_MARK)
+    if not sep or not label or not body:
+        return None
+    if _NAME_MARK in label and not any(c.isalpha() for c in label.rsplit(_NAME_MARK, 1)[1]):
+        label = label.rsplit(_NAME_MARK, 1)[1]
+    body = body[:-1] if body.endswith(".") else body
+    cells = []
+    for piece in body.split(_CELL_SEPARATOR):
+        name, found, value = piece.partition(_NAME_MARK)
+        name, value = (name, value) if found else ("", piece)
+        if value:
+            cells.append((name, value))
+    return RowCells(label, tuple(cells)) if cells else None

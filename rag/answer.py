@@ -11,9 +11,9 @@ from functools import cached_property
 import numpy as np
 
 from rag import safety
-from rag.compose import CASE_MARGIN, SNIPPET_CHARS, ScoredSentence, best_evidence, compose_answer, distinctions, should_abstain
+from rag.compose import CASE_MARGIN, SNIPPET_CHARS, best_evidence, compose_answer, distinctions, should_abstain
 from rag.conversation import condense
-from core.config import Settings
+from core.config import MAX_QUESTION_CHARS, Settings
 from core.embed import Embedder
 from core.errors import BenefitsQAError
 from rag.errors import LLMUnavailable
@@ -23,9 +23,9 @@ from core.lexical import content_terms, without_words
 from rag.parts import question_parts
 from rag.prompts import read_raw, read_table, render
 from rag.ranker import DEFAULT_RANKER, SentenceRanker
-from rag.retrieve import HybridRetriever, Retrieval
+from rag.retrieve import HybridRetriever
 from rag.safety_model import DEFAULT_MODEL, SafetyClassifier, SafetyModel
-from rag.types import Answer, Citation
+from rag.types import Answer, Answered, Citation, Retrieval, SafetyCheck, ScoredSentence
 from rag.versions import CURRENT
 
 # Logs carry timings and counts only: question and answer text never reach a log (privacy).
@@ -33,7 +33,6 @@ log = logging.getLogger("benefits_qa.answer")
 
 # Fragments shorter than this (a lone table cell, "Yes.") cannot stand alone as an answer.
 _MIN_SENTENCE_WORDS = 3
-MAX_QUESTION_CHARS = 2000
 # Document sentences whose vectors are kept (about 1.5 KB each); the default corpus has ~4,000.
 SENTENCE_CACHE_SIZE = 20_000
 # A sentence's first words: where its subject is (the ranker's early_overlap).
@@ -57,7 +56,7 @@ class Assistant:
         self._sentence_cache: dict[str, np.ndarray] = {}
 
     def ask(self, question: str, history: list[str] | None = None, on_token=None) -> Answer:
-        return self.ask_with_evidence(question, history, on_token)[0]
+        return self.ask_with_evidence(question, history, on_token).answer
 
     @cached_property
     def llm(self):
@@ -66,7 +65,7 @@ class Assistant:
         return LLMBackend(self.settings)
 
     def ask_with_evidence(self, question: str, history: list[str] | None = None,
-                          on_token=None) -> tuple[Answer, Retrieval]:
+                          on_token=None) -> Answered:
         """The answer and the retrieval behind it (the evaluation scores both). `history` holds the
         conversation's earlier questions as they were searched (Answer.searched_for), oldest first."""
         started = time.perf_counter()
@@ -75,32 +74,28 @@ class Assistant:
             raise BenefitsQAError("The question is empty: type what you want to know.")
         found = self.safety_check(question)  # first, and on every message however long
         if len(question) > MAX_QUESTION_CHARS:
-            resources = render(self.settings, "crisis.md" if found.crisis else "concern.md") if found.crisis or found.concern else ""
-            raise BenefitsQAError("\n\n".join(filter(None, [resources, f"The question is over {MAX_QUESTION_CHARS} characters: "
-                                                                          "shorten it to the point you need answered."])))
+            raise BenefitsQAError("\n\n".join(filter(None, [self.preamble(found), f"The question is over {MAX_QUESTION_CHARS} characters: "
+                                                                                   "shorten it to the point you need answered."])))
         searched_for = condense(question, history or [])
         retrieval = self.retriever.retrieve(searched_for)
         candidates = self.score_sentences(retrieval)
         # A follow-up is searched with the question before it: it is not split in parts.
         in_parts = searched_for == question and not self.evidence_is_weak(candidates, retrieval)
-        answer = compose_answer(candidates, self.settings.abstain_threshold,
-                                self.settings.max_answer_sentences, render(self.settings, "abstain.md"),
-                                lexical=retrieval.lexical_evidence,
-                                lexical_weight=self.settings.abstain_lexical_weight,
-                                required=self.best_for_each_part(question) if in_parts else ())
-        answer.searched_for = searched_for
-        if self.settings.llm and not answer.abstained:
-            self.generate(answer, retrieval, on_token)
-        if not answer.abstained:
-            cases = distinctions([answer.text])
-            if cases:
-                answer.notices.append(render(self.settings, "depends_note.md", cases=" and by ".join(cases)))
-            answer.notices += self.version_notes(answer, retrieval)
-        self.add_safety_texts(answer, found)
+        composed = compose_answer(candidates, self.settings.abstain_threshold,
+                                  self.settings.max_answer_sentences, render(self.settings, "abstain.md"),
+                                  lexical=retrieval.lexical_evidence,
+                                  lexical_weight=self.settings.abstain_lexical_weight,
+                                  required=self.best_for_each_part(question) if in_parts else ())
+        fallback: tuple[str, ...] = ()  # the note that a generated answer was not used
+        if self.settings.llm and not composed.abstained:
+            composed, fallback = self.generate(composed, retrieval, on_token)
+        answer = replace(composed, searched_for=searched_for, safety=found.outcome,
+                         preamble=self.preamble(found),
+                         notices=fallback + self.answer_notes(composed, retrieval) + self.safety_notes(found))
         log.info("answered in %.0f ms: %d citations, abstained=%s, crisis=%s, follow-up=%s",
                  (time.perf_counter() - started) * 1000, len(answer.citations), answer.abstained,
                  answer.crisis, searched_for != question)
-        return answer, retrieval
+        return Answered(answer, retrieval)
 
     def best_for_each_part(self, question: str) -> tuple[ScoredSentence, ...]:
         """For a question in parts, the best sentence for each part that the documents cover (by the
@@ -118,9 +113,9 @@ class Assistant:
         return should_abstain(best_evidence(candidates), retrieval.lexical_evidence,
                               self.settings.abstain_threshold, self.settings.abstain_lexical_weight)
 
-    def generate(self, answer: Answer, retrieval: Retrieval, on_token=None) -> None:
-        """Replace the extractive answer by a generated one if it passes every grounding check;
-        otherwise keep the extractive one and say so. `on_token` sees the text as it streams."""
+    def generate(self, answer: Answer, retrieval: Retrieval, on_token=None) -> tuple[Answer, tuple[str, ...]]:
+        """The generated answer if it passes every grounding check; otherwise the extractive one
+        and the note that says so. `on_token` sees the text as it streams."""
         from rag.llm import CITATION, check_grounding
 
         chunks = [scored.chunk for scored in retrieval.chunks]
@@ -133,44 +128,47 @@ class Assistant:
                     on_token(token)
         except LLMUnavailable as err:  # an unreachable or failing model must not cost the employee an answer
             log.warning("LLM failed (%s); extractive answer kept", err.__cause__.__class__.__name__)
-            answer.notices.insert(0, render(self.settings, "llm_fallback.md"))
-            return
+            return answer, (render(self.settings, "llm_fallback.md"),)
         check = check_grounding("".join(streamed), chunks)
-        answer.grounding_problems = check.problems
         if not check.ok:
             log.info("generated answer failed %d grounding checks; extractive answer kept", len(check.problems))
-            answer.notices.insert(0, render(self.settings, "llm_fallback.md"))
-            return
+            return replace(answer, grounding_problems=check.problems), (render(self.settings, "llm_fallback.md"),)
         cited = sorted({int(n) for n in CITATION.findall(check.text)})
         by_n = {n: scored for n, scored in enumerate(retrieval.chunks, start=1)}
-        answer.text = check.text
-        answer.generated = True
-        answer.citations = [Citation.of(n, by_n[n].chunk, by_n[n].chunk.text[:SNIPPET_CHARS],
-                                        round(by_n[n].dense_similarity, 4)) for n in cited]
+        return replace(answer, text=check.text, generated=True, citations=tuple(
+            Citation.of(n, by_n[n].chunk, by_n[n].chunk.text[:SNIPPET_CHARS], round(by_n[n].dense_similarity, 4))
+            for n in cited)), ()
 
     @cached_property
     def safety_classifier(self) -> SafetyClassifier:
         path = Path(self.settings.safety_model) if self.settings.safety_model else DEFAULT_MODEL
         return SafetyClassifier(SafetyModel.load(path), self.embedder)
 
-    def safety_check(self, message: str) -> safety.SafetyCheck:
+    def safety_check(self, message: str) -> SafetyCheck:
         """Crisis, concern for someone else, distress or none: the trained classifier over the
         message's windows, with explicit first-person statements deciding alone."""
         return self.safety_classifier.check(message)
 
-    def add_safety_texts(self, answer: Answer, found: safety.SafetyCheck) -> None:
-        """Crisis resources (or how to help someone else) before the answer; the EAP pointer and
-        legal notes after it."""
-        answer.safety = found.outcome
+    def preamble(self, found: SafetyCheck) -> str:
+        """What comes before the answer: crisis resources, or how to help someone else."""
         if found.crisis:
-            answer.crisis = True
-            answer.preamble = render(self.settings, "crisis.md")
-        elif found.concern:
-            answer.preamble = render(self.settings, "concern.md")
-        elif found.distress:
-            answer.notices.append(render(self.settings, "distress.md"))
+            return render(self.settings, "crisis.md")
+        return render(self.settings, "concern.md") if found.concern else ""
+
+    def safety_notes(self, found: SafetyCheck) -> tuple[str, ...]:
+        """What comes after the answer for the message itself: the EAP pointer, legal notes."""
+        distress = (render(self.settings, "distress.md"),) if found.distress else ()
         notes = dict(read_table(self.settings, "legal_notes.tsv"))
-        answer.notices += [notes[topic] for topic in found.legal_topics if topic in notes]
+        return distress + tuple(notes[topic] for topic in found.legal_topics if topic in notes)
+
+    def answer_notes(self, answer: Answer, retrieval: Retrieval) -> tuple[str, ...]:
+        """What comes after the answer for what it quotes: that the rule depends on the case, and
+        which version of a policy is quoted."""
+        if answer.abstained:
+            return ()
+        cases = distinctions([answer.text])
+        depends = (render(self.settings, "depends_note.md", cases=" and by ".join(cases)),) if cases else ()
+        return depends + tuple(self.version_notes(answer, retrieval))
 
     def version_notes(self, answer: Answer, retrieval: Retrieval) -> list[str]:
         """Say which version is quoted when a cited policy has other live versions."""

@@ -6,18 +6,9 @@ ranking, selection, ordering and citation numbering are testable without a model
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from rag.types import Answer, Citation
+from rag.types import Answer, Citation, ScoredSentence
 
-# Weights of the sentence score. A sentence alone is short and its similarity noisy, so the
-
-from core.types import Chunk
-# similarity of its whole chunk (the passage it stands in) counts too; the share of the question's
-# content words present breaks ties between paraphrases; the chunk's retrieval rank adds a prior.
-# Weights and margin were chosen by a sweep over the eval set's answerable questions
-# (key-fact recall against citation precision); see README, Evaluation.
-W_SIMILARITY, W_CHUNK, W_OVERLAP, W_RANK = 0.6, 0.4, 0.10, 0.05
 # A sentence joins the answer if it scores within this margin of the best one: close seconds
 # usually carry the rest of the rule (exceptions, amounts), far ones drift off topic.
 SELECT_MARGIN = 0.16
@@ -51,52 +42,6 @@ COVER_EXTRA = 2
 LIST_ITEMS = 4
 
 
-@dataclass(frozen=True)
-class ScoredSentence:
-    chunk: Chunk
-    chunk_rank: int  # 0 = best fused chunk
-    index: int  # position of the sentence in its chunk
-    similarity: float  # cosine similarity to the question
-    overlap: float  # share of the question's content words found in the sentence (0..1)
-    chunk_similarity: float = 0.0  # cosine similarity of the question and the sentence's chunk
-    # Similarity to the question without the employer's name ("Does Larkspur pay for a transit
-    # pass?" → "Does pay for a transit pass?"): every policy names the employer, so the name lends
-    # any sentence a similarity that says nothing about whether the topic is covered.
-    topic_similarity: float | None = None
-    matched: frozenset[str] = frozenset()  # the question's content words (stemmed) found in the sentence
-    # Similarity of the question to the sentence's section heading alone (an FAQ's question), and
-    # the share of the question's content words in the sentence's first words (its subject): a
-    # sentence *about* the waiting period, not one that mentions it in passing.
-    heading_similarity: float = 0.0
-    early_overlap: float = 0.0
-    # The same two shares with each question word weighted by how few of the retrieved sentences
-    # hold it: in "how long is the STD waiting period?" every sentence says STD, few say waiting
-    # period, so a sentence that opens with the waiting period is the one about it.
-    distinct_overlap: float = 0.0
-    distinct_early_overlap: float = 0.0
-    # The sentence's unit vector, for telling paraphrases apart from neighbouring rules (None in
-    # tests on typed data: then only shared words count).
-    vector: object = field(default=None, compare=False, repr=False)
-    # The ranker's score (higher: likelier to hold the answer) (rag/ranker.py); None where it
-    # was not asked (tests on typed data, sentences far below the best): then the score decides.
-    relevance: float | None = None
-
-    @property
-    def lead_rank(self) -> tuple[float, float]:
-        return (self.relevance if self.relevance is not None else -1.0, self.score)
-
-    @property
-    def evidence(self) -> float:
-        return self.similarity if self.topic_similarity is None else self.topic_similarity
-
-    @property
-    def text(self) -> str:
-        return self.chunk.sentences[self.index]
-
-    @property
-    def score(self) -> float:
-        return (W_SIMILARITY * self.similarity + W_CHUNK * self.chunk_similarity
-                + W_OVERLAP * self.overlap + W_RANK / (1 + self.chunk_rank))
 
 
 def _words(text: str) -> set[str]:
@@ -265,7 +210,7 @@ def should_abstain(semantic: float, lexical: float, threshold: float, lexical_we
 
 def best_evidence(candidates: list[ScoredSentence]) -> float:
     """The semantic side of `should_abstain`: the best candidate's similarity to the question."""
-    return max((c.evidence for c in candidates), default=0.0)
+    return max((c.semantic_evidence for c in candidates), default=0.0)
 
 
 def distinctions(sentences: list[str]) -> list[str]:
@@ -277,10 +222,9 @@ def distinctions(sentences: list[str]) -> list[str]:
 def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sentences: int,
                    abstain_text: str, lexical: float = 0.0, lexical_weight: float = 0.0,
                    required: tuple[ScoredSentence, ...] = ()) -> Answer:
-    confidence = best_evidence(candidates)
-    if should_abstain(confidence, lexical, threshold, lexical_weight):
-        return Answer(text=abstain_text, citations=[], abstained=True, confidence=confidence,
-                      lexical_confidence=lexical)
+    semantic = best_evidence(candidates)
+    if should_abstain(semantic, lexical, threshold, lexical_weight):
+        return Answer(text=abstain_text, abstained=True, semantic_evidence=semantic, lexical_evidence=lexical)
     chosen = select_sentences(candidates, max_sentences, required)
     duplicates = also_said(chosen, candidates)
 
@@ -309,5 +253,5 @@ def compose_answer(candidates: list[ScoredSentence], threshold: float, max_sente
         snippet = text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rstrip() + "…"
         same_place = [c for c in chosen if _place(c) == place] or [sentence]
         citations.append(Citation.of(n, sentence.chunk, snippet, round(max(c.similarity for c in same_place), 4)))
-    return Answer(text="\n\n".join(parts), citations=citations, abstained=False, confidence=confidence,
-                  lexical_confidence=lexical)
+    return Answer(text="\n\n".join(parts), citations=tuple(citations), semantic_evidence=semantic,
+                  lexical_evidence=lexical)

@@ -10,7 +10,7 @@ import json
 import re
 import statistics
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from core.errors import BenefitsQAError
@@ -37,9 +37,9 @@ class Outcome:
     cited_pages: tuple[tuple[str, int | None], ...]
     answer_text: str
     abstained: bool
-    confidence: float
+    semantic_evidence: float  # the two abstention signals of the answer (rag/types.py Answer)
     seconds: float
-    lexical_confidence: float = 0.0
+    lexical_evidence: float = 0.0
     generated: bool = False
     sentences: tuple[str, ...] = ()  # the answer's sentences, citation markers removed; () if abstained
     repeated: bool = False  # two of them say the same thing (see `repeats`)
@@ -148,7 +148,30 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-@dataclass
+@dataclass(frozen=True)
+class EvalFailure:
+    """One question the pipeline did not get perfectly: what went wrong, for the --json list."""
+
+    id: str
+    semantic_evidence: float
+    rank: int | None = None  # of the first expected page among the retrieved ones; None: not found
+    abstained: bool = False
+    missing_facts: tuple[str, ...] = ()
+    lead: bool = False  # the first answer sentence holds a key fact
+    repeated: bool = False
+    answered_unanswerable: bool = False
+    dialogue: bool = False  # the last turn of a dialogue (tests/eval/dialogues.jsonl)
+
+
+@dataclass(frozen=True)
+class AbstentionRule:
+    """The calibrated `should_abstain` settings (BENEFITS_QA_ABSTAIN_THRESHOLD, _LEXICAL_WEIGHT)."""
+
+    threshold: float
+    lexical_weight: float
+
+
+@dataclass(frozen=True)
 class EvalReport:
     questions: int
     answerable: int
@@ -166,8 +189,8 @@ class EvalReport:
     false_refusals: float = 0.0  # answerable questions declined
     repeats: float = 0.0  # answers with two sentences that say the same thing
     answer_sentences: float = 0.0  # mean length of an answer, in sentences
-    failures: list[dict] = field(default_factory=list)
-    safety: list[SafetySetReport] = field(default_factory=list)
+    failures: tuple[EvalFailure, ...] = ()
+    safety: tuple[SafetySetReport, ...] = ()
     multi_turn_dialogues: int | None = None
     multi_turn_hit_at_5: float | None = None
     multi_turn_key_fact_recall: float | None = None
@@ -196,10 +219,9 @@ def score(outcomes: list[Outcome]) -> EvalReport:
         missing = [f for f in o.question.must_include if f.lower() not in o.answer_text.lower()]
         led_with_fact = bool(o.sentences) and any(f.lower() in o.sentences[0].lower() for f in o.question.must_include)
         if rank is None or rank > 1 or missing or o.abstained or o.repeated or (o.question.must_include and not led_with_fact):
-            failures.append({"id": o.question.id, "rank": rank, "abstained": o.abstained,
-                             "missing_facts": missing, "confidence": round(o.confidence, 3),
-                             "lead": led_with_fact, "repeated": o.repeated})
-    failures += [{"id": o.question.id, "answered_unanswerable": True, "confidence": round(o.confidence, 3)}
+            failures.append(EvalFailure(o.question.id, round(o.semantic_evidence, 3), rank=rank, abstained=o.abstained,
+                                        missing_facts=tuple(missing), lead=led_with_fact, repeated=o.repeated))
+    failures += [EvalFailure(o.question.id, round(o.semantic_evidence, 3), answered_unanswerable=True)
                  for o in unanswerable if not o.abstained]
     latencies = [o.seconds * 1000 for o in outcomes]
     with_facts = [o for o in outcomes if o.question.answerable and o.question.must_include]
@@ -221,7 +243,24 @@ def score(outcomes: list[Outcome]) -> EvalReport:
         abstention_recall=ratio([o for o in unanswerable if o.abstained], unanswerable),
         latency_p50_ms=round(percentile(latencies, 0.5), 1),
         latency_p95_ms=round(percentile(latencies, 0.95), 1),
-        failures=failures)
+        failures=tuple(failures))
+
+
+def full_report(outcomes: list[Outcome], dialogue_outcomes: list[Outcome] | None = None,
+                safety: tuple[SafetySetReport, ...] = (), llm: bool = False) -> EvalReport:
+    """The question set's scores with the dialogues' (their last turns), the safety sets' and, in
+    LLM mode, the share of answers whose generated text passed the checks."""
+    extra: dict = {}
+    if llm:
+        answered = [o for o in outcomes if not o.abstained]
+        extra["llm_grounded_share"] = round(sum(o.generated for o in answered) / len(answered), 4) if answered else 0.0
+    main = score(outcomes)
+    if dialogue_outcomes is not None:
+        multi = score(dialogue_outcomes)
+        extra.update(multi_turn_dialogues=multi.answerable, multi_turn_hit_at_5=multi.hit_at_5,
+                     multi_turn_key_fact_recall=multi.key_fact_recall,
+                     failures=main.failures + tuple(replace(f, dialogue=True) for f in multi.failures))
+    return replace(main, safety=tuple(safety), **extra)
 
 
 def _cuts(values: list[float]) -> list[float]:
@@ -256,8 +295,8 @@ def logistic_weights(features: list[list[float]], labels: list[bool], l2: float 
     return list(beta[1:] / scale)
 
 
-def fit_abstention(semantic: list[float], lexical: list[float], answerable: list[bool]) -> tuple[float, float]:
-    """The (threshold, lexical weight) of `should_abstain` for a set of labelled questions.
+def fit_abstention(semantic: list[float], lexical: list[float], answerable: list[bool]) -> AbstentionRule:
+    """The threshold and lexical weight of `should_abstain` for a set of labelled questions.
 
     The weight is the ratio of the two signals' coefficients in a logistic regression of
     answerability, which uses every question's distance from the boundary rather than only the
@@ -285,7 +324,7 @@ def fit_abstention(semantic: list[float], lexical: list[float], answerable: list
     scored = {t: balanced(t) for t in _cuts(combined)}
     best = max(scored.values())
     ties = sorted(t for t, value in scored.items() if value == best)
-    return round(float(ties[(len(ties) - 1) // 2]), 4), weight
+    return AbstentionRule(round(float(ties[(len(ties) - 1) // 2]), 4), weight)
 
 
 @dataclass(frozen=True)
@@ -381,7 +420,8 @@ def run(assistant, questions: list[Question], progress=None, history: list[str] 
     outcomes = []
     for number, q in enumerate(questions):
         started = time.perf_counter()
-        answer, retrieval = assistant.ask_with_evidence(q.question, history)
+        answered = assistant.ask_with_evidence(q.question, history)
+        answer, retrieval = answered.answer, answered.retrieval
         seconds = time.perf_counter() - started
         ranked: list[tuple[str, int | None]] = []
         for scored in retrieval.ranked:
@@ -392,8 +432,8 @@ def run(assistant, questions: list[Question], progress=None, history: list[str] 
         outcomes.append(Outcome(
             question=q, ranked_pages=tuple(ranked),
             cited_pages=tuple((c.source, c.page) for c in answer.citations),
-            answer_text=answer.text, abstained=answer.abstained, confidence=answer.confidence,
-            seconds=seconds, lexical_confidence=answer.lexical_confidence, generated=answer.generated,
+            answer_text=answer.text, abstained=answer.abstained, semantic_evidence=answer.semantic_evidence,
+            seconds=seconds, lexical_evidence=answer.lexical_evidence, generated=answer.generated,
             sentences=sentences,
             repeated=len(sentences) > 1 and repeats(sentences, assistant.embedder.embed(list(sentences)))))
         if progress:

@@ -11,7 +11,6 @@ checks below; otherwise the extractive answer is shown, with a note saying so.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -21,6 +20,7 @@ from rag.errors import LLMUnavailable
 from core.lexical import content_terms
 from rag.prompts import read_raw
 from rag.safety import addresses_model
+from rag.types import GroundingCheck
 from core.types import Chunk
 
 CITATION = re.compile(r"\[(\d+)\]")
@@ -36,11 +36,6 @@ def data_only(chunk: Chunk) -> str:
     return " ".join(s for s in chunk.sentences if not addresses_model(s))
 
 
-@dataclass
-class GroundingCheck:
-    ok: bool
-    text: str  # the answer with citations to unknown sources removed
-    problems: list[str] = field(default_factory=list)
 
 
 def build_messages(settings: Settings, question: str, chunks: list[Chunk]) -> tuple[str, str]:
@@ -64,7 +59,7 @@ def check_grounding(text: str, chunks: list[Chunk]) -> GroundingCheck:
     cleaned = CITATION.sub(keep_known, text).strip()
     sentences = [s.strip() for s in _SENTENCE_END.split(cleaned) if s.strip()]
     if not sentences:
-        return GroundingCheck(False, cleaned, ["the answer is empty"])
+        return GroundingCheck(False, cleaned, ("the answer is empty",))
     for sentence in sentences:
         cited = [int(n) for n in CITATION.findall(sentence)]
         body = CITATION.sub("", sentence).strip()
@@ -80,7 +75,7 @@ def check_grounding(text: str, chunks: list[Chunk]) -> GroundingCheck:
         terms = content_terms(body)
         if terms and len(terms & content_terms(evidence)) / len(terms) < SUPPORT_SHARE:
             problems.append(f"not supported by source {cited}: {body[:80]}")
-    return GroundingCheck(not problems, cleaned, problems)
+    return GroundingCheck(not problems, cleaned, tuple(problems))
 
 
 class LLMBackend:

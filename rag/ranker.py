@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ConfigError
+from rag.types import ScoredSentence
 
 DEFAULT_RANKER = Path(__file__).resolve().parent / "data" / "sentence_ranker.json"
 
@@ -62,7 +63,7 @@ def feature_matrix(question: str, sentences: list) -> np.ndarray:
 
 
 def features(question: str, sentence) -> tuple[float, ...]:
-    """The FEATURES of one scored sentence (rag.compose.ScoredSentence) for one question."""
+    """The FEATURES of one scored sentence for one question."""
     text = sentence.text
     words = len(text.split())
     duration, amount = bool(_DURATION.search(text)), bool(_AMOUNT.search(text))
@@ -126,7 +127,7 @@ class RankerExample:
     """One retrieved sentence of a development question, and whether it holds the key fact."""
 
     question: str
-    sentence: object  # rag.compose.ScoredSentence
+    sentence: ScoredSentence
     holds_answer: bool
 
 

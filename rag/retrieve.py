@@ -1,16 +1,14 @@
 """Hybrid retrieval: dense (Chroma) and BM25 candidates, fused by reciprocal rank fusion."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-import numpy as np
 
 from core.errors import ConfigError
 from core.spelling import Speller, english_words
 from core.types import Chunk
-from rag.types import ScoredChunk
+from rag.types import Retrieval, ScoredChunk
 from rag.versions import CURRENT, VersionRole, asks_about_past, version_roles
 
 
@@ -21,27 +19,6 @@ def reciprocal_rank_fusion(rankings: list[list[str]], k: int = 60) -> dict[str, 
         for rank, item in enumerate(ranking, start=1):
             scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
     return scores
-
-
-@dataclass
-class Retrieval:
-    """What retrieval hands to composition: the fused chunks and the question's vector."""
-
-    question: str
-    ranked: list[ScoredChunk]  # every fused candidate, best first
-    query_vector: np.ndarray
-    expanded_query: str
-    context_k: int
-    versions: dict[str, VersionRole] = field(default_factory=dict)  # doc_hash → role, where versions exist
-    ledger: object = None  # the ledger (generation) this retrieval read, for follow-up reads
-    # How well the question's words are found: the best BM25 score in units of one rare word's
-    # weight (LexicalIndex.rare_word_weight), so that it means the same in a small corpus.
-    lexical_evidence: float = 0.0
-
-    @property
-    def chunks(self) -> list[ScoredChunk]:
-        """The top of the ranking, handed to the composer."""
-        return self.ranked[: self.context_k]
 
 
 class HybridRetriever:
@@ -85,10 +62,10 @@ class HybridRetriever:
         query_vector = self.embedder.embed([expanded])[0]
         dense = self.store.dense_search(ledger, query_vector, settings.retrieve_k)
         lexical = self.store.lexical_search(ledger, expanded, settings.retrieve_k)
-        by_id: dict[str, Chunk] = {c.id: c for c, _ in dense}
-        by_id.update({c.id: c for c, _ in lexical})
-        similarity = {c.id: s for c, s in dense}
-        fused = reciprocal_rank_fusion([[c.id for c, _ in dense], [c.id for c, _ in lexical]],
+        by_id: dict[str, Chunk] = {h.chunk.id: h.chunk for h in dense}
+        by_id.update({h.chunk.id: h.chunk for h in lexical})
+        similarity = {h.chunk.id: h.score for h in dense}
+        fused = reciprocal_rank_fusion([[h.chunk.id for h in dense], [h.chunk.id for h in lexical]],
                                        k=settings.rrf_k)
         # Of two live versions of one policy, answer from the one in effect today, unless the
         # question asks about the older one by its year.
@@ -97,7 +74,7 @@ class HybridRetriever:
                   if by_id[i].doc_hash not in roles or roles[by_id[i].doc_hash].role == CURRENT
                   or asks_about_past(question, roles[by_id[i].doc_hash])]
         return Retrieval(
-            question=question, ranked=[ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked],
+            question=question, ranked=tuple(ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked),
             query_vector=query_vector, expanded_query=expanded, context_k=settings.context_k,
             versions=roles, ledger=ledger,
-            lexical_evidence=max((s for _, s in lexical), default=0.0) / self.store.lexical(ledger).rare_word_weight)
+            lexical_evidence=max((h.score for h in lexical), default=0.0) / self.store.lexical(ledger).rare_word_weight)

@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 
 from core.lexical import sentences
 
-CRISIS, CONCERN, DISTRESS, NONE = "crisis", "concern", "distress", "none"
-OUTCOMES = (NONE, DISTRESS, CONCERN, CRISIS)  # in rising order of what the reply must show first
+from rag.types import CONCERN, CRISIS, DISTRESS, NONE, OUTCOMES, SafetyCheck  # noqa: F401 (the outcomes' home is rag/types.py)
 
 _SELF = r"(?:my ?self|him ?self|her ?self|them ?selves|them ?self)"  # risk to someone else is worded alike
 # Wordings of risk, to the writer or to someone else, direct or not: a feature of the classifier.
@@ -122,6 +120,8 @@ _RISK_WORDING = [
     r"(?: away)?",
     r"\b(?:pills?|meds|medication|tablets)\b.{0,40}\b(?:counted|saved|saving|stockpil\w*|hoard\w*|all at once|would (?:it )?take)\b",
     r"\bhow many (?:of my )?\w* ?(?:pills|tablets|meds)\b.{0,30}\b(?:take|kill|enough)\b",
+    r"\b(?:lethal|fatal|deadly) (?:dose|amount)\b|\bthis is (?:my )?goodbye\b",
+    r"\b(?:khudkushi|khud ?kushi|aatmahatya|atmahatya|tu sat|magpakamatay|selbstmord|suizid)\b",
     # self-harm in other words: "cutting again", "burned myself", "hitting myself", "until it bleeds"
     r"\b(?:cutting|cut|cuts) (?:again|my (?:arms?|legs?|wrists?|thighs?|skin))\b",
     r"\b(?:started|start|been|keep|kept) (?:cutting|burning|hitting|scratching)\b",
@@ -205,6 +205,44 @@ _EXPLICIT_SELF = [
     r"\b(?:suicidal|sucidal|suicidel) (?:again|today|tonight|rn|right now|lately|all (?:day|week))\b",
     r"\bme (?:volvi a cortar|corte otra vez|estoy cortando|volvi a lastimar)\b",
     r"\b(?:voy a|quiero) (?:tirarme|aventarme|ahorcarme|colgarme|envenenarme|cortarme las venas)\b",
+    # Spanish, more wordings of intent, plan or act
+    r"\bme voy a (?:colgar|ahorcar|aventar|envenenar|quitar la vida|tomar todas las pastillas)\b",
+    r"\b(?:pegarme|darme|meterme|me voy a pegar|me voy a dar|me voy a meter) un (?:tiro|balazo)\b",
+    r"\b(?:terminar|ponerle fin a|poner fin a|acabar) (?:con )?mi (?:propia )?vida\b",
+    r"\bme (?:tome|trague) (?:todas (?:las|mis)|toda la caja de|un frasco de|un monton de) (?:pastillas|pildoras|medicinas)\b",
+    r"\b(?:ya no quiero|no quiero) (?:estar aqui|seguir aqui|existir)\b",
+    # Portuguese: me matar, me suicidar, tirar a minha vida, quero morrer
+    r"\b(?:vou|quero|penso em|pensando em|pensei em|vontade de|vou acabar) (?:me matar|me suicidar|me enforcar|me jogar)\b",
+    r"\b(?:tirar|acabar com) (?:a )?minha (?:propria )?vida\b",
+    r"\b(?:eu )?(?:quero|queria) morrer\b(?! de)|\bnao quero mais viver\b",
+    # French: me suicider, me tuer, mettre fin a mes jours, en finir, envie de mourir
+    r"\b(?:je vais|je veux|envie de|jai envie de|je pense a|pense a|je compte) (?:me suicider|me tuer|me pendre|me jeter)\b",
+    r"\bje me suicide\b|\bmettre fin a (?:mes jours|ma vie)\b|\b(?:je vais|je veux|envie den|envie d en) finir\b(?! avec (?:ce|cette|le|la|les) (?!vie))",
+    r"\b(?:je veux|jai envie de|envie de) mourir\b(?! de)|\bje ne veux plus vivre\b",
+    # Italian: uccidermi, ammazzarmi, togliermi la vita, farla finita, voglio morire
+    r"\b(?:uccidermi|ammazzarmi|suicidarmi|togliermi la vita|voglio farla finita|voglio morire|non voglio piu vivere)\b",
+    # German: mich umbringen, mir das leben nehmen, ich will sterben
+    r"\b(?:mich (?:umbringen|toten|erhangen)|mir das leben nehmen|ich will sterben|ich will nicht mehr leben)\b",
+    # Tagalog: magpakamatay, patayin ang sarili ko, ayoko nang mabuhay, tapusin ang buhay ko
+    r"\b(?:(?:gusto kong|gusto ko nang|gusto ko na|balak kong|iniisip kong) magpakamatay|patayin (?:ko )?(?:ang )?sarili ko|papatayin ko (?:ang )?sarili ko"
+    r"|ayoko (?:na|nang) mabuhay|tapusin (?:ko )?(?:na )?(?:ang )?buhay ko|wakasan (?:ko )?(?:na )?(?:ang )?buhay ko)\b",
+    r"\bgusto ko (?:na|nang) mamatay\b(?! sa)",
+    # Hinglish: khudkushi, suicide kar lunga, jaan de dunga, marna chahta hoon, jeena nahi chahta
+    r"\b(?:khudkushi|khud ?kushi|aatmahatya|atmahatya|suicide) kar (?:lunga|lungi|lu|loon|lena hai)\b",
+    r"\b(?:jaan de (?:dunga|dungi|du|doon)|marna chahta|marna chahti|jeena nahi chahta|jeena nahi chahti"
+    r"|zindagi khatam kar (?:dunga|dungi|du|lunga|lungi)|khud ko khatam kar (?:dunga|dungi|du|lunga|lungi|loon))\b",
+    # Vietnamese (diacritics folded): tu sat, muon chet, khong muon song nua
+    r"\b(?:toi (?:muon|se|sap) tu sat|toi muon chet|khong muon song nua|ket lieu doi minh|ket thuc cuoc doi (?:minh|toi))\b",
+    # English plans and acts in plain words
+    r"\b(?:im|i am|ill|i will|i) (?:(?:gonna|going to|planning to|plan to|about to|want to|wanna|just|really) ){0,2}"
+    r"(?:drive|driving|swerve|swerving|steer|steering|crash|crashing) (?:my car |the car |my truck )?(?:off|into) (?:the |a |an )?(?:\w+ )?"
+    r"(?:bridge|overpass|cliff|river|lake|wall|tree|traffic|semi|oncoming)\b",
+    r"\b(?:i|i just|just|i already) (?:took|swallowed|downed|popped) (?:like |about |around |almost |over |maybe )?"
+    r"(?:[1-9][0-9]+|a (?:whole )?(?:bottle|handful|bunch)|all|the rest) (?:of )?(?:my |the |those |his |her )?(?:\w+ ){0,2}"
+    r"(?:pills|tablets|meds|capsules|painkillers|antidepressants)\b",
+    r"\bhow many (?:of (?:my|these|those|the) )?(?:\w+ )?(?:pills|tablets|meds|antidepressants|painkillers|capsules)\b"
+    r"(?: \w+){0,4} (?:would (?:it )?take|does it take|would kill|would be enough|to not wake up|to never wake up)\b",
+    r"\b(?:gun|pistol|barrel|revolver) (?:to|in|against) my (?:head|mouth|temple)\b|\beat(?:ing)? (?:a|my) (?:bullet|gun)\b",
 ]
 # Someone else named, or spoken of: "my son", "a guy on my team", "she said". With risk wording,
 # the classifier tells concern for them from risk to the writer.
@@ -221,31 +259,11 @@ _CONDITIONAL = [r"\b(?:if|when|while|once|after|before|in case|unless|what if) (
 
 
 def normalize(text: str) -> str:
-    """Lower case, accents folded ("daño" → "dano"), apostrophes dropped ("don't" → "dont"), other
+    """Lower case, accents folded ("daño" → "dano", Vietnamese "đ" → "d"), apostrophes dropped ("don't" → "dont"), other
     punctuation to spaces."""
-    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'").replace("'", ""))
+    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'").replace("'", "").replace("đ", "d"))
     text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9\- ]+", " ", text).strip()
-
-
-@dataclass(frozen=True)
-class SafetyCheck:
-    """What the check decided for one message, and which legal topics it touches."""
-
-    outcome: str = NONE
-    legal_topics: tuple[str, ...] = field(default_factory=tuple)
-
-    @property
-    def crisis(self) -> bool:
-        return self.outcome == CRISIS
-
-    @property
-    def concern(self) -> bool:
-        return self.outcome == CONCERN
-
-    @property
-    def distress(self) -> bool:
-        return self.outcome == DISTRESS
 
 
 def _any(patterns: list[str], text: str) -> bool:

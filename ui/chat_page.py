@@ -6,14 +6,16 @@ from datetime import date
 
 import streamlit as st
 
-from core.config import load_settings
+from core.config import MAX_QUESTION_CHARS, load_settings
 from core.errors import BenefitsQAError, IndexMissingError
 from ui.pages import PageGoneError, PageTooLargeError
 from core.lexical import sentences
+from ingest.ocr import copy_path
 from rag.prompts import read_raw, render
 from ui.render import answer_markdown, citation_heading, context_markdown, escape_markdown
 from rag.versions import latest_change
 from ui.shared import get_assistant, page_image, starters
+from ui.types import AnsweredTurn, AskedTurn
 
 def show_answer(answer, store, ledger, turn: int, question: str, settings) -> None:
     if answer.preamble:  # crisis resources come first, always; help for someone else is no alarm
@@ -59,7 +61,10 @@ def show_citations(answer, store, ledger, turn: int, settings) -> None:
                 continue
             if c.page and path.suffix.lower() == ".pdf":
                 if st.toggle("Show the page", key=f"page-{turn}-{c.n}"):
-                    show_page(path, c, quoted, settings)
+                    # A scan is drawn from its OCR'd copy: the same image, with the text to highlight.
+                    entry = ledger.documents.get(c.source)
+                    copy = copy_path(settings.index_dir, entry.doc_hash) if entry else None
+                    show_page(copy if copy is not None and copy.is_file() else path, c, quoted, settings)
             # Read only when clicked, and without a redraw: every answer on screen has these.
             st.download_button("Download the document", data=path.read_bytes, file_name=path.name,
                                mime=mimetypes.guess_type(path.name)[0], on_click="ignore",
@@ -121,29 +126,30 @@ def chat_page() -> None:
             st.caption(escape_markdown(f"Index updated {ledger.updated_at[:10]} · {len(ledger.documents)} documents"))
 
     typed = st.chat_input("Ask about disability, leave, insurance, severance, performance plans…",
-                          key="question", max_chars=2000)
+                          key="question", max_chars=MAX_QUESTION_CHARS)
     asked = typed or st.session_state.pop("pending_question", None)
     if asked:
-        if messages and messages[-1]["role"] == "user":
+        if messages and isinstance(messages[-1], AskedTurn):
             messages.pop()  # a question whose run was stopped before its answer, replaced by this one
-        messages.append({"role": "user", "text": asked})
+        messages.append(AskedTurn(asked))
 
     for turn, message in enumerate(messages):
-        with st.chat_message(message["role"]):
-            if message["role"] == "user":
-                st.markdown(escape_markdown(message["text"]))
-            else:
-                show_answer(message["answer"], assistant.store, ledger, turn, messages[turn - 1]["text"], settings)
+        if isinstance(message, AskedTurn):
+            with st.chat_message("user"):
+                st.markdown(escape_markdown(message.text))
+        else:
+            with st.chat_message("assistant"):
+                show_answer(message.answer, assistant.store, ledger, turn, messages[turn - 1].text, settings)
 
     # The last question has no answer yet: it was just asked, or a click stopped the run that was
     # answering it (a run stops at any widget click, e.g. "Show the page" on an earlier answer).
-    if messages and messages[-1]["role"] == "user":
+    if messages and isinstance(messages[-1], AskedTurn):
         answer_last_question(messages, assistant, ledger, settings)
 
 
-def answer_last_question(messages: list[dict], assistant, ledger, settings) -> None:
-    question = messages[-1]["text"]
-    history = [m["answer"].searched_for for m in messages if m["role"] == "assistant"]
+def answer_last_question(messages: list[AskedTurn | AnsweredTurn], assistant, ledger, settings) -> None:
+    question = messages[-1].text
+    history = [m.answer.searched_for for m in messages if isinstance(m, AnsweredTurn)]
     with st.chat_message("assistant"):
         streamed: list[str] = []
         placeholder = st.empty()
@@ -162,7 +168,7 @@ def answer_last_question(messages: list[dict], assistant, ledger, settings) -> N
             return
         # Kept before it is drawn: a click while it is being drawn stops this run, and the next
         # run shows the answer from the conversation instead of asking again.
-        messages.append({"role": "assistant", "answer": answer})
+        messages.append(AnsweredTurn(answer))
         if answer.abstained:  # counted for the gap report by topic only: no text is kept
             from rag import feedback
             from rag.topics import topic_of

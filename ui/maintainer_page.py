@@ -28,11 +28,10 @@ def show_ingest_result(job) -> None:
     if job.error:  # may name a document: escaped, like every document-derived string
         st.error(escape_markdown(job.error))
         return
-    report = job.report.to_json()
-    counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items() if v)
-    (st.success if report["ok"] else st.warning)(f"{counts} in {report['seconds']} s")
-    st.dataframe([{k: f[k] for k in ("status", "source", "chunks", "reason", "hint")} for f in report["files"]],
-                 key="report-table", hide_index=True)
+    report = job.report
+    (st.success if report.ok else st.warning)(f"{report.counts_line()} in {report.seconds:.3f} s")
+    st.dataframe([{"status": f.status, "source": f.source, "chunks": f.chunks, "reason": f.reason, "hint": f.hint}
+                  for f in report.files], key="report-table", hide_index=True)
 
 
 def maintainer_page() -> None:

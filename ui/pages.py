@@ -5,6 +5,8 @@ whitespace normalised, while the PDF's text has line breaks, hyphenation at line
 ligatures and curly quotes. Both sides are reduced to lower-case letters and digits, and each
 kept letter remembers its character index on pdfium's text page, so a match maps straight
 back to pdfium's text rectangles (one per line). A highlight that cannot be found is skipped.
+A table row's statement ("Dental — Employee only: $5.10; …", ingest/tables.py) is found by its
+cells instead: its label, and each value on the same row band.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from core.config import Settings
 from core.errors import BenefitsQAError
+from ingest.tables import row_cells
 
 # 1.5 × 72 dpi = 108 dpi: legible on a laptop screen, about 150 KB per page.
 RENDER_SCALE = 1.5
@@ -123,20 +126,69 @@ def _find_boxes(pdf_page, highlights: Sequence[str]) -> list[Box]:
             origin.append(index)
     text = "".join(letters)
 
-    boxes: list[Box] = []
-    for highlight in highlights:
-        span = _locate(text, _key(highlight))
-        if span is None:
-            continue
+    def rects(span: tuple[int, int]) -> list[Box]:
         first, last = origin[span[0]], origin[span[1] - 1]
         # Take in the closing full stop, bracket or quote that the letters-only match left out.
         while last + 1 < len(chars) and not (chars[last + 1].isalnum()
                                              or chars[last + 1].isspace()):
             last += 1
         # One rectangle per line of the range; pdfium merges the characters on a line.
-        for n in range(textpage.count_rects(first, last - first + 1)):
-            boxes.append(textpage.get_rect(n))
+        return [textpage.get_rect(n) for n in range(textpage.count_rects(first, last - first + 1))]
+
+    boxes: list[Box] = []
+    for highlight in highlights:
+        span = _locate(text, _key(highlight))
+        if span is not None:
+            boxes += rects(span)
+            continue
+        row = row_cells(highlight)
+        if row is None:
+            continue
+        # A table row's statement is not on the page as written: its cells are, each once per
+        # place it occurs; the row's are those on the band of one place of its label.
+        label = [rects(s) for s in _occurrences(text, _key(row.label))]
+        values = [[rects(s) for s in _occurrences(text, _key(v))] for v in row.values]
+        boxes += row_boxes(label, values)
     return boxes
+
+
+def row_boxes(label: Sequence[Sequence[Box]], values: Sequence[Sequence[Sequence[Box]]]) -> list[Box]:
+    """The boxes of one table row: of the label's occurrences (each a list of line boxes), the one
+    whose band (its vertical extent) holds the most cell values, with the occurrence of each value
+    that shares that band. [] when no occurrence of the label shares a band with any value."""
+    best: list[Box] = []
+    best_count = 0
+    for place in label:
+        if not place:
+            continue
+        chosen = [place]
+        for occurrences in values:
+            on_band = next((o for o in occurrences if o and _same_band(place, o)), None)
+            if on_band is not None:
+                chosen.append(on_band)
+        if len(chosen) - 1 > best_count:
+            best_count, best = len(chosen) - 1, [box for occurrence in chosen for box in occurrence]
+    return best
+
+
+def _same_band(a: Sequence[Box], b: Sequence[Box]) -> bool:
+    """True when two texts overlap vertically: cells of one table row do, those of the rows
+    above and below it (set apart by the row's rules) do not."""
+    slack = 1.0  # points: neighbouring rows' glyph boxes may touch at the rule between them
+    a_bottom, a_top = min(box[1] for box in a), max(box[3] for box in a)
+    b_bottom, b_top = min(box[1] for box in b), max(box[3] for box in b)
+    return min(a_top, b_top) - max(a_bottom, b_bottom) > slack
+
+
+def _occurrences(text: str, key: str, limit: int = 50) -> list[tuple[int, int]]:
+    """Start and end of each place `key` occurs in `text` (at most `limit`: a figure like "60%"
+    may occur often on a page, and only one of them is on the row's band)."""
+    spans: list[tuple[int, int]] = []
+    start = text.find(key) if key else -1
+    while start >= 0 and len(spans) < limit:
+        spans.append((start, start + len(key)))
+        start = text.find(key, start + 1)
+    return spans
 
 
 def _locate(text: str, key: str) -> tuple[int, int] | None:

@@ -17,7 +17,8 @@ def test_current_parental_leave_version_is_quoted_and_named(assistant):
 
 
 def test_old_version_when_asked_by_year(assistant):
-    answer, retrieval = assistant.ask_with_evidence("How many weeks of paid parental leave did the 2024 policy give?")
+    answered = assistant.ask_with_evidence("How many weeks of paid parental leave did the 2024 policy give?")
+    answer, retrieval = answered.answer, answered.retrieval
     assert "12 weeks" in answer.text
     assert "parental-leave-policy-2024.pdf" in {s.chunk.source for s in retrieval.ranked}
 

@@ -29,7 +29,7 @@ def test_ask_json_contract_and_waiting_period_citation(corpus_index):
     assert set(data) == {"answer", "citations", "abstained", "crisis", "safety"}
     assert data["abstained"] is False and "[1]" in data["answer"]
     for c in data["citations"]:
-        assert set(c) == {"n", "title", "source", "page", "section", "snippet", "score"}
+        assert set(c) == {"n", "title", "source", "page", "section", "snippet", "score", "place"}
         assert isinstance(c["n"], int) and isinstance(c["score"], float)
         assert c["page"] is None or (isinstance(c["page"], int) and c["page"] >= 1)
     plan = [c for c in data["citations"] if c["source"] == "short-term-disability-plan.pdf"]

@@ -291,7 +291,7 @@ def test_a_reader_closes_old_generations_after_commits(tmp_path, embedder):
         (docs / "leave.md").write_text(f"# Leave\n\nBereavement leave is {days} paid days.\n")
         assert run_ingest([docs], settings).ok  # in this process, as the app's ingest thread does
         ledger = reader.ledger()
-        assert f"{days} paid days" in reader.dense_search(ledger, vector, 3)[0][0].text
+        assert f"{days} paid days" in reader.dense_search(ledger, vector, 3)[0].chunk.text
         assert reader.lexical_search(ledger, "bereavement", 3)
         gc.collect()
         counts.append(held_under(index)[0])

@@ -160,8 +160,8 @@ def test_bm25_index_is_saved_at_ingest_and_loaded_without_reading_chunks(docs, m
     expected = LexicalIndex.build(fresh.live_chunks()).search("carry over PTO", 5)
     monkeypatch.setattr(IndexStore, "live_chunks", lambda *a: pytest.fail("BM25 was rebuilt, not loaded"))
     hits = fresh.lexical_search(ledger, "carry over PTO", 5)
-    assert [(c.id, round(s, 4)) for c, s in hits] == [(i, round(s, 4)) for i, s in expected]
-    assert hits and "carry over" in hits[0][0].text
+    assert [(h.chunk.id, round(h.score, 4)) for h in hits] == [(h.chunk_id, round(h.score, 4)) for h in expected]
+    assert hits and "carry over" in hits[0].chunk.text
     assert fresh.lexical(ledger).words.get("carry", 0) > 0  # the words for typo repair came too
 
 

@@ -101,7 +101,7 @@ def test_app_side_reader_keeps_answering_during_reingest(small_corpus, tmp_path,
     assert process.returncode == 0, err.decode()[-2000:]
     assert json.loads(out)["counts"]["added"] == 1
     assert answers >= 3
-    _, retrieval = reader.ask_with_evidence(QUESTION)
+    retrieval = reader.ask_with_evidence(QUESTION).retrieval
     # the new generation is picked up without a restart
     assert "leave-of-absence-policy.pdf" in {s.chunk.source for s in retrieval.ranked}
 

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from rag.compose import ScoredSentence, compose_answer
+from rag.compose import compose_answer
+from rag.types import ScoredSentence
 from core.errors import ConfigError
 from rag.ranker import FEATURES, RankerExample, SentenceRanker, features, holds_answer, train_ranker
 from core.types import Chunk

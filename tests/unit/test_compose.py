@@ -1,5 +1,6 @@
 """Sentence selection, ordering, citation numbering and abstention, on typed data (no model)."""
-from rag.compose import ScoredSentence, compose_answer, select_sentences
+from rag.compose import compose_answer, select_sentences
+from rag.types import ScoredSentence
 from core.types import Chunk
 
 ABSTAIN = "Not covered; ask HR."
@@ -13,13 +14,13 @@ def chunk(cid, sentences, source="plan.pdf", page=1, section="Waiting period", o
 def test_abstains_below_threshold_with_no_citations():
     c = chunk("a", ["The cafeteria is on floor 2."])
     answer = compose_answer([ScoredSentence(c, 0, 0, similarity=0.2, overlap=0.0)], 0.45, 4, ABSTAIN)
-    assert answer.abstained and answer.text == ABSTAIN and answer.citations == []
-    assert answer.confidence == 0.2
+    assert answer.abstained and answer.text == ABSTAIN and answer.citations == ()
+    assert answer.semantic_evidence == 0.2
 
 
 def test_abstains_when_nothing_retrieved():
     answer = compose_answer([], 0.45, 4, ABSTAIN)
-    assert answer.abstained and answer.confidence == 0.0
+    assert answer.abstained and answer.semantic_evidence == 0.0
 
 
 def test_best_sentence_first_and_each_sentence_cited():

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from core.ledger import Ledger, LedgerEntry
 from ingest.discover import SourceFile
-from ingest.pipeline import (ADDED, FAILED, REMOVED, RENAMED, UNCHANGED, UPDATED, BuildItem, Candidates, FileReport,
-                             plan)
+from ingest.pipeline import BuildItem, Candidates, plan
+from ingest.types import ADDED, FAILED, REMOVED, RENAMED, UNCHANGED, UPDATED, FileReport
 
 MODEL = "all-MiniLM-L6-v2 (bundled) [onnx-int8]"
 DOCS = "/srv/policies"

@@ -40,7 +40,7 @@ def test_abstention_precision_and_recall():
                 outcome("3", abstained=True), outcome("4")]
     report = score(outcomes)
     assert report.abstention_precision == 0.5 and report.abstention_recall == 0.5
-    assert {f["id"] for f in report.failures} >= {"2", "3"}
+    assert {f.id for f in report.failures} >= {"2", "3"}
 
 
 def test_percentiles_and_latency():
@@ -54,7 +54,8 @@ def test_threshold_separates_when_possible():
     # Lexical scores all equal: the words never decide, so it comes down to the semantic cut.
     confidences = [0.8, 0.7, 0.62, 0.3, 0.35, 0.4]
     labels = [True, True, True, False, False, False]
-    t, w = fit_abstention(confidences, [1.0] * 6, labels)
+    rule = fit_abstention(confidences, [1.0] * 6, labels)
+    t, w = rule.threshold, rule.lexical_weight
     assert t == pytest.approx(0.51) and w == 0.0
 
 
@@ -75,7 +76,8 @@ def test_words_make_up_for_weak_meaning():
     semantic = [0.8, 0.5, 0.65, 0.6, 0.45, 0.3]
     lexical = [2.0, 9.0, 4.0, 1.0, 3.0, 1.0]
     labels = [True, True, True, False, False, False]
-    t, w = fit_abstention(semantic, lexical, labels)
+    rule = fit_abstention(semantic, lexical, labels)
+    t, w = rule.threshold, rule.lexical_weight
     assert w > 0
     assert [should_abstain(s, l, t, w) for s, l in zip(semantic, lexical)] == [not a for a in labels]
 
@@ -83,7 +85,8 @@ def test_words_make_up_for_weak_meaning():
 def test_words_that_point_the_wrong_way_get_no_weight():
     # Here the unanswerable questions score higher on BM25: the words must not count.
     semantic, lexical = [0.8, 0.7, 0.3, 0.35], [1.0, 2.0, 8.0, 9.0]
-    t, w = fit_abstention(semantic, lexical, [True, True, False, False])
+    rule = fit_abstention(semantic, lexical, [True, True, False, False])
+    t, w = rule.threshold, rule.lexical_weight
     assert w == 0.0 and 0.35 < t < 0.7
 
 
@@ -129,7 +132,7 @@ def test_lead_false_refusals_repeats_and_length():
     assert report.lead_at_1 == pytest.approx(1 / 3, abs=1e-4)  # a refusal leads with nothing
     assert report.false_refusals == pytest.approx(1 / 3, abs=1e-4)
     assert report.repeats == 0.5 and report.answer_sentences == 2.0
-    lead = {f["id"]: f["lead"] for f in report.failures if "lead" in f}
+    lead = {f.id: f.lead for f in report.failures if not f.answered_unanswerable}
     assert lead["2"] is False and lead["3"] is False
 
 

@@ -81,7 +81,7 @@ def test_word_evidence_counts_rare_words_whatever_the_corpus_size():
     for n in (3, 300):
         index = index_of(n)
         assert index.rare_word_weight == math.log(1 + (n - 0.5) / 1.5)
-        [(chunk_id, score)] = index.search("number1", 5)
-        assert chunk_id == "c1" and score / index.rare_word_weight == pytest.approx(0.4, rel=1e-3)
-        raw.append(score)
+        [hit] = index.search("number1", 5)
+        assert hit.chunk_id == "c1" and hit.score / index.rare_word_weight == pytest.approx(0.4, rel=1e-3)
+        raw.append(hit.score)
     assert raw[1] > 3 * raw[0]  # the raw scores differ by the corpus size
