@@ -32,8 +32,9 @@ def chunk_document(doc: ParsedDocument, doc_hash: str, counter: CountsTokens,
         if hard_budget < 16:  # a very long heading: keep the title only in the prefix
             hard_budget = max_tokens - _SPECIAL_TOKENS - counter.count(doc.title) - 4
         budget = max(16, min(target_tokens, hard_budget))
+        rows = set(section.rows)
         sentences = [piece for paragraph in section.text.split("\n")
-                     for sentence in split_sentences(paragraph)
+                     for sentence in ([paragraph] if paragraph in rows else split_sentences(paragraph))
                      for piece in _fit(sentence, counter, budget)]
         for group in _pack(sentences, counter, budget):
             if max_chunks is not None and len(chunks) >= max_chunks:

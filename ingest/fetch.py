@@ -28,11 +28,10 @@ from pathlib import Path
 
 from ingest.discover import SourceFile
 from ingest.errors import FetchRefused
+from ingest.formats import format_for_mime
 
 MAX_REDIRECTS = 5
 _SCHEMES = {"http": 80, "https": 443}
-_TYPES = {"text/html": ".html", "application/xhtml+xml": ".html", "application/pdf": ".pdf",
-          "text/plain": ".txt", "text/markdown": ".md"}
 _READ = 64 * 1024
 
 
@@ -240,7 +239,8 @@ def fetch(url: str, origin: str, cache_dir: Path, timeout: float, max_bytes: int
     finally:
         deadline.cancel()
 
-    suffix = _TYPES.get(content_type) or (Path(current.split("?")[0]).suffix.lower() or ".html")
+    fmt = format_for_mime(content_type)
+    suffix = fmt.suffixes[0] if fmt else (Path(current.split("?")[0]).suffix.lower() or ".html")
     cache_dir.mkdir(parents=True, exist_ok=True)
     path = cache_dir / (hashlib.sha256(url.encode()).hexdigest()[:24] + suffix)
     path.write_bytes(data)

@@ -1,4 +1,5 @@
-"""Pick the parser for a file by its extension, after the checks every file gets (empty, too big)."""
+"""Pick the parser for a file by its suffix (ingest/formats.py), after the checks every file gets
+(empty, too big)."""
 from __future__ import annotations
 
 import signal
@@ -6,13 +7,12 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.errors import ParseError
 from core.config import Settings
+from ingest.errors import ParseError
+from ingest.formats import format_for, legacy_advice, supported_text
 from ingest.ocr import OcrRequest
 from ingest.types import ParsedDocument
 
-SUPPORTED = {".pdf": "pdf", ".html": "html", ".htm": "html", ".md": "text", ".markdown": "text",
-             ".txt": "text"}
 # The budgets' defaults are the settings' own (core/config.py), so they are written down once.
 MAX_FILE_BYTES = int(Settings.max_file_mb * 2**20)
 
@@ -63,21 +63,16 @@ def parse_file(path: Path, source: str, max_bytes: int = MAX_FILE_BYTES, seconds
 
 
 def _parse(path: Path, source: str, max_bytes: int, max_pages: int, ocr: OcrRequest | None) -> ParsedDocument:
-    kind = SUPPORTED.get(path.suffix.lower())
-    if kind is None:
-        raise ParseError(source, f"unsupported file type '{path.suffix or '(none)'}'",
-                         "supported: " + ", ".join(sorted(SUPPORTED)))
+    fmt = format_for(path)
+    if fmt is None:
+        suffix = path.suffix.lower()
+        if legacy_advice(suffix):
+            raise ParseError(source, f"'{suffix}' is an old binary format that cannot be read", legacy_advice(suffix))
+        raise ParseError(source, f"unsupported file type '{path.suffix or '(none)'}'", "supported: " + supported_text())
     size = path.stat().st_size
     if size == 0:
         raise ParseError(source, "the file is empty (0 bytes)", "copy the file again; it may not have finished uploading")
     if size > max_bytes:
         raise ParseError(source, f"the file is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit",
                          "split it into smaller documents")
-    if kind == "pdf":
-        from ingest.parse_pdf import parse_pdf
-        return parse_pdf(path, source, max_pages, ocr)
-    if kind == "html":
-        from ingest.parse_html import parse_html
-        return parse_html(path, source)
-    from ingest.parse_text import parse_text
-    return parse_text(path, source)
+    return fmt.parse(path, source, max_pages, ocr)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ingest.text_utils import clean, find_effective_date, find_version
 from ingest.errors import ParseError
+from ingest.tables import table_from_grid, table_lines
 from ingest.types import ParsedDocument, Section
 
 _DROP = ["script", "style", "noscript", "template", "iframe", "svg", "canvas", "nav", "footer",
@@ -43,7 +44,7 @@ def parse_html(path: Path, source: str) -> ParsedDocument:
     root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.find("article") or soup.body or soup
 
     sections: list[Section] = []
-    state = {"heading": "", "paragraphs": [], "inline": []}
+    state = {"heading": "", "paragraphs": [], "inline": [], "rows": []}
 
     def end_paragraph():
         text = clean(" ".join(state["inline"]))
@@ -54,8 +55,9 @@ def parse_html(path: Path, source: str) -> ParsedDocument:
     def end_section():
         end_paragraph()
         if state["paragraphs"]:
-            sections.append(Section(heading=state["heading"], text="\n".join(state["paragraphs"])))
-        state["paragraphs"] = []
+            sections.append(Section(heading=state["heading"], text="\n".join(state["paragraphs"]),
+                                    rows=tuple(state["rows"])))
+        state["paragraphs"], state["rows"] = [], []
 
     def walk(node):
         for child in node.children:
@@ -67,10 +69,16 @@ def parse_html(path: Path, source: str) -> ParsedDocument:
             if name in _HEADINGS:
                 end_section()
                 state["heading"] = clean(child.get_text(" "))
-            elif name == "tr":
+            elif name == "table":
                 end_paragraph()
-                cells = [clean(c.get_text(" ")) for c in child.find_all(["td", "th"])]
-                row = " | ".join(c for c in cells if c)
+                table = table_from_grid(_grid(child))
+                if table:
+                    lines = table_lines(table)
+                    state["paragraphs"].extend(lines)
+                    state["rows"].extend(lines[len(table.caption):] if table.rows else [])
+            elif name == "tr":  # a row outside any table (broken markup): its cells on one line
+                end_paragraph()
+                row = " ".join(c for c in (clean(c.get_text(" ")) for c in child.find_all(["td", "th"])) if c)
                 if row:
                     state["paragraphs"].append(row)
             elif name in _BLOCKS:
@@ -97,3 +105,46 @@ def parse_html(path: Path, source: str) -> ParsedDocument:
     full_text = " ".join(s.text for s in sections[:3])
     return ParsedDocument(source=source, title=title, sections=tuple(sections), kind="html",
                           version=find_version(full_text), effective_date=find_effective_date(full_text))
+
+
+def _span(cell, attribute: str) -> int:
+    try:  # spans past a real table's size are markup errors; 50 keeps a hostile page cheap
+        return max(1, min(50, int(str(cell.get(attribute, "1")).strip() or 1)))
+    except ValueError:
+        return 1
+
+
+def _grid(table) -> list[list[str]]:
+    """The table's own rows (not those of tables inside its cells) as a grid of cell texts, with
+    colspan and rowspan laid out: a spanned cell's text in its first column, and repeated down the
+    rows it spans, so each value stays under its column header."""
+    own = [tr for tr in table.find_all("tr") if tr.find_parent("table") is table]
+    grid: list[list[str]] = []
+    carried: dict[int, tuple[str, int]] = {}  # column → (text, rows still to fill) from a rowspan
+    for tr in own:
+        row: list[str] = []
+        cells = iter(tr.find_all(["td", "th"], recursive=False))
+        column = 0
+        while True:
+            if column in carried:
+                text, left = carried[column]
+                row.append(text)
+                carried = {**carried, column: (text, left - 1)} if left > 1 else {k: v for k, v in carried.items() if k != column}
+                column += 1
+                continue
+            cell = next(cells, None)
+            if cell is None:
+                if not any(c >= column for c in carried):
+                    break
+                row.append("")
+                column += 1
+                continue
+            text = clean(cell.get_text(" "))
+            down = _span(cell, "rowspan")
+            for offset in range(_span(cell, "colspan")):
+                row.append(text if offset == 0 else "")
+                if down > 1 and offset == 0:
+                    carried[column] = (text, down - 1)
+                column += 1
+        grid.append(row)
+    return grid

@@ -227,7 +227,8 @@ def parse_pdf(path: Path, source: str, max_pages: int = Settings.max_pages, ocr:
         def flush():
             text = _section_text(buffer)
             if text.strip():
-                sections.append(Section(heading=heading, text=text, page=number))
+                rows = tuple(row for item in buffer if isinstance(item, _TableRows) for row in item.lines)
+                sections.append(Section(heading=heading, text=text, page=number, rows=rows))
             buffer.clear()
 
         for line in kept:

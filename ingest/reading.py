@@ -28,8 +28,10 @@ from core.types import Chunk
 
 # Imported once by the forkserver, so each worker starts with them loaded.
 from ingest.types import ParsedDocument
-_PRELOAD = ["ingest.reading", "ingest.parse", "ingest.parse_pdf", "ingest.parse_html", "ingest.parse_text",
-            "ingest.chunk", "core.embed", "pypdf", "pdfplumber", "bs4", "pysbd", "tokenizers"]
+# The Office libraries are not among them: most corpora have no Office file, and a worker that
+# reads one imports its library itself.
+_PRELOAD = ["ingest.reading", "ingest.parse", "ingest.formats", "ingest.parse_pdf", "ingest.parse_html",
+            "ingest.parse_text", "ingest.parse_docx", "ingest.parse_sheet", "ingest.parse_pptx", "ingest.chunk", "core.embed", "pypdf", "pdfplumber", "bs4", "pysbd", "tokenizers"]
 _STOP_GRACE = 5.0  # seconds a worker gets to exit when asked, before it is killed
 
 

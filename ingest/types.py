@@ -18,6 +18,9 @@ class Section:
     page: int | None = None
     # Where a person finds it when there is no PDF page: "slide 4", "sheet Premiums, rows 2-9".
     place: str = ""
+    # Lines of `text` that are table rows (ingest/tables.py): each stays one sentence, so a row is
+    # quoted whole even when a cell holds sentences of its own.
+    rows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class ParsedDocument:
     source: str  # file name relative to the ingested folder, e.g. "short-term-disability-plan.pdf"
     title: str
     sections: tuple[Section, ...]
-    kind: str  # pdf | html | text
+    kind: str  # a Format.kind of ingest/formats.py: pdf | docx | xlsx | csv | pptx | html | text
     version: str = ""
     effective_date: str = ""  # ISO date when the document states one
 

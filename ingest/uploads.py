@@ -9,12 +9,9 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.parse import SUPPORTED
 from core.errors import BenefitsQAError
-
-# What a real file of each type starts with: an upload named .pdf must be a PDF.
 from ingest.errors import UploadExistsError
-_MAGIC = {"pdf": (b"%PDF-",)}
+from ingest.formats import format_for, legacy_advice, mismatch, supported_text
 
 
 def safe_name(name: str) -> str:
@@ -39,15 +36,21 @@ def save_upload(corpus_dir: Path, name: str, data: bytes, max_bytes: int, replac
     cleaned name is replaced only when `replace` is given: two different uploads ("Leave Policy.pdf",
     "leave_policy.pdf"?) may clean to one name, and a silent overwrite loses a document."""
     clean = safe_name(name)
-    kind = SUPPORTED.get(Path(clean).suffix)
-    if kind is None:
-        raise BenefitsQAError(f"'{name}' is not a supported type; upload {', '.join(sorted(SUPPORTED))} files.")
+    fmt = format_for(clean)
+    if fmt is None:
+        suffix = Path(clean).suffix
+        if legacy_advice(suffix):
+            raise BenefitsQAError(f"'{name}' is in the old binary {suffix} format, which cannot be read: "
+                                  f"{legacy_advice(suffix)}, then upload that.")
+        raise BenefitsQAError(f"'{name}' is not a supported type ({suffix or 'no suffix'}); "
+                              f"upload {supported_text()} files.")
     if not data:
         raise BenefitsQAError(f"'{name}' is empty.")
     if len(data) > max_bytes:
         raise BenefitsQAError(f"'{name}' is {len(data) / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit.")
-    if kind in _MAGIC and not data.startswith(_MAGIC[kind]):
-        raise BenefitsQAError(f"'{name}' is named .pdf but is not a PDF file.")
+    wrong = mismatch(fmt, data[:8])  # an upload named .docx must be a Word file
+    if wrong:
+        raise BenefitsQAError(f"'{name}': {wrong.reason}; {wrong.hint}.")
     corpus = Path(corpus_dir).resolve()
     target = (corpus / clean).resolve()
     if target.parent != corpus:

@@ -40,8 +40,16 @@ class Citation:
                    snippet=snippet, score=score, place=chunk.place)
 
     def where(self) -> str:
-        """What a person looks for in the document: its page, slide or sheet and row."""
-        return f"p. {self.page}" if self.page is not None else self.place or "web page"
+        """What a person looks for in the document: its page, slide or sheet and row; else what
+        the document is (its heading, in the label, is the place within it)."""
+        if self.page is not None:
+            return f"p. {self.page}"
+        if self.place:
+            return self.place
+        suffix = self.source.lower().split("?")[0].rpartition("/")[2].rpartition(".")[2]
+        return {"docx": "Word document", "md": "document", "markdown": "document", "txt": "document",
+                "pptx": "slides", "xlsx": "spreadsheet", "xlsm": "spreadsheet", "csv": "spreadsheet",
+                }.get(suffix, "web page")
 
     def label(self) -> str:
         return f"{self.title}, {self.where()}" + (f", {self.section}" if self.section else "")

@@ -12,7 +12,7 @@ from ui.pages import PageGoneError, PageTooLargeError
 from core.lexical import sentences
 from ingest.ocr import copy_path
 from rag.prompts import read_raw, render
-from ui.render import answer_markdown, citation_heading, escape_markdown, passage_markdown
+from ui.render import answer_markdown, citation_heading, context_markdown, escape_markdown
 from rag.versions import latest_change
 from ui.shared import get_assistant, page_image, starters
 from ui.types import AnsweredTurn, AskedTurn
@@ -52,7 +52,7 @@ def show_citations(answer, store, ledger, turn: int, settings) -> None:
             if not c.page:  # no page image: the quoted sentences shown within their whole section
                 passage = store.section_sentences(c.source, c.section)
                 if passage and st.toggle("Show in context", key=f"context-{turn}-{c.n}"):
-                    st.markdown(passage_markdown(passage, set(quoted)))
+                    st.markdown(context_markdown(passage, set(quoted)))  # rows as a table
             path = ledger.path_of(c.source)
             if path is None:
                 continue

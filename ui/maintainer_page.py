@@ -45,8 +45,10 @@ def maintainer_page() -> None:
     st.caption(escape_markdown(f"Corpus folder: {corpus} · index: {settings.index_dir}"))
 
     st.subheader("Add or replace documents")
-    uploads = st.file_uploader("PDF, HTML, Markdown or text files", type=["pdf", "html", "htm", "md", "txt"],
-                               accept_multiple_files=True, key="uploads")
+    from ingest.formats import labels_text, suffixes
+
+    uploads = st.file_uploader(labels_text(), type=suffixes(), accept_multiple_files=True, key="uploads",
+                               help="Old .doc, .xls and .ppt files: save them as .docx, .xlsx or .pptx first.")
     replace = st.checkbox("Replace documents of the same name", key="replace-uploads", value=False)
     if uploads and st.button("Add to the corpus", key="add-uploads"):
         for upload in uploads:

@@ -36,3 +36,72 @@ def citation_heading(citation: Citation) -> str:
 def passage_markdown(sentences: list[str], quoted: set[str]) -> str:
     """A section as escaped Markdown with the quoted sentences in bold: the quote in its context."""
     return " ".join(f"**{escape_markdown(s)}**" if s in quoted else escape_markdown(s) for s in sentences)
+
+
+# A cited sheet can hold thousands of rows; the viewer shows those around the quoted ones.
+MAX_TABLE_ROWS = 30
+
+
+def _cell(text: str) -> str:
+    return escape_markdown(text).replace("\n", " ")  # '|' is escaped by escape_markdown
+
+
+def _is_quoted(sentence: str, quoted: set[str]) -> bool:
+    # The quote is split at sentence ends for marking, a row statement is not: a piece counts.
+    return sentence in quoted or any(len(q) > 12 and q in sentence for q in quoted)
+
+
+def context_markdown(sentences: list[str], quoted: set[str]) -> str:
+    """A section in context: its table rows (ingest/tables.py statements, two or more in a run) as
+    a small Markdown table with the quoted rows in bold, its other sentences as a passage."""
+    from ingest.tables import statement_cells
+
+    parts: list[str] = []
+    run: list[tuple[str, object]] = []
+    prose: list[str] = []
+
+    def flush_prose():
+        if prose:
+            parts.append(passage_markdown(prose, quoted))
+            prose.clear()
+
+    def flush_run():
+        if len(run) >= 2:
+            flush_prose()
+            parts.append(_rows_markdown(run, quoted))
+        else:
+            prose.extend(s for s, _ in run)
+        run.clear()
+
+    for sentence in sentences:
+        cells = statement_cells(sentence)
+        if cells is None:
+            flush_run()
+            prose.append(sentence)
+        else:
+            run.append((sentence, cells))
+    flush_run()
+    flush_prose()
+    return "\n\n".join(parts)
+
+
+def _rows_markdown(run: list, quoted: set[str]) -> str:
+    marked = [i for i, (s, _) in enumerate(run) if _is_quoted(s, quoted)]
+    start = 0
+    if len(run) > MAX_TABLE_ROWS:
+        middle = marked[0] if marked else 0
+        start = max(0, min(middle - MAX_TABLE_ROWS // 2, len(run) - MAX_TABLE_ROWS))
+    shown = run[start:start + MAX_TABLE_ROWS]
+    columns: list[str] = []
+    for _, cells in shown:
+        columns.extend(name for name, _ in cells.cells if name not in columns)
+    lines = ["| | " + " | ".join(_cell(c) for c in columns) + " |", "|" + " --- |" * (len(columns) + 1)]
+    for sentence, cells in shown:
+        values = dict(cells.cells)
+        row = [cells.label, *(values.get(c, "") for c in columns)]
+        bold = _is_quoted(sentence, quoted)
+        lines.append("| " + " | ".join(f"**{_cell(v)}**" if bold and v else _cell(v) for v in row) + " |")
+    note = []
+    if start or start + len(shown) < len(run):
+        note = [escape_markdown(f"(rows {start + 1}–{start + len(shown)} of {len(run)} in this part)")]
+    return "\n".join(lines + ([""] + note if note else []))

@@ -93,9 +93,9 @@ def test_very_large_file(folder):
 
 
 def test_unsupported_extension(folder):
-    (folder / "policy.docx").write_bytes(b"PK\x03\x04 fake docx")
-    failed, _ = reason_for(folder, "policy.docx")
-    assert "unsupported file type '.docx'" in failed.reason and ".pdf" in failed.hint
+    (folder / "policy.pages").write_bytes(b"PK\x03\x04 an Apple Pages file")
+    failed, _ = reason_for(folder, "policy.pages")
+    assert "unsupported file type '.pages'" in failed.reason and ".pdf" in failed.hint and ".docx" in failed.hint
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "cp1252", "latin-1", "utf-8-sig"])

@@ -54,10 +54,10 @@ def test_empty_and_unsupported_files(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(ParseError, match="empty"):
         parse_file(empty, "empty.pdf")
-    doc = tmp_path / "notes.docx"
+    doc = tmp_path / "notes.pages"
     doc.write_bytes(b"PK\x03\x04")
-    with pytest.raises(ParseError, match="unsupported file type '.docx'"):
-        parse_file(doc, "notes.docx")
+    with pytest.raises(ParseError, match="unsupported file type '.pages'"):
+        parse_file(doc, "notes.pages")
 
 
 FAQ_SHAPES = {
