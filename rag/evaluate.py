@@ -351,8 +351,13 @@ def safety_sets(root: Path) -> list[SafetySetFile]:
             SafetySetFile("ordinary 9 (dev)", folder / "safety_dev9_ordinary.jsonl", False),
             SafetySetFile("languages 9 (dev)", folder / "safety_dev9_languages.jsonl", False),
             SafetySetFile("short 9 (dev)", folder / "safety_dev9_short.jsonl", False),
-            SafetySetFile("risk, blind 9 (held out)", folder / "blind9_risk.jsonl", True),
-            SafetySetFile("ordinary, blind 9 (held out)", folder / "blind9_ordinary.jsonl", True)]
+            # Written blind for round 9 and measured once; development data since round 10.
+            SafetySetFile("risk 9 (dev, was blind)", folder / "blind9_risk.jsonl", False),
+            SafetySetFile("ordinary 9 (dev, was blind)", folder / "blind9_ordinary.jsonl", False),
+            SafetySetFile("risk 10 (dev)", folder / "safety_dev10_risk.jsonl", False),
+            SafetySetFile("ordinary 10 (dev)", folder / "safety_dev10_ordinary.jsonl", False),
+            SafetySetFile("risk, blind 10 (held out)", folder / "blind10_risk.jsonl", True),
+            SafetySetFile("ordinary, blind 10 (held out)", folder / "blind10_ordinary.jsonl", True)]
 
 
 @dataclass(frozen=True)

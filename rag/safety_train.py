@@ -288,5 +288,8 @@ def training_files(root: Path, prompts_dir: Path) -> list[Path]:
              folder / "ordinary_dev8.jsonl", folder / "risk_dev8b.jsonl", folder / "ordinary_dev8b.jsonl",
              folder / "safety_dev9_risk.jsonl", folder / "safety_dev9_ordinary.jsonl",
              folder / "safety_dev9_languages.jsonl", folder / "safety_dev9_short.jsonl", folder / "questions_safety.jsonl",
+             # Round 9's blind sets, measured once, then development data; round 10's development sets.
+             folder / "blind9_risk.jsonl", folder / "blind9_ordinary.jsonl",
+             folder / "safety_dev10_risk.jsonl", folder / "safety_dev10_ordinary.jsonl",
              prompts_dir / "safety_examples.jsonl"]
     return [f for f in files if f.exists()]
