@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 LEDGER_FILE = "ledger.json"
+# The OCR'd copies of scanned PDFs, by content hash, beside the ledger (ingest/ocr.py writes them).
+OCR_FOLDER = "ocr"
 FORMAT_VERSION = 1
 
 
@@ -47,6 +49,16 @@ class Ledger:
     @property
     def chunk_count(self) -> int:
         return sum(e.chunks for e in {e.doc_hash: e for e in self.documents.values()}.values())
+
+    def page_file(self, source: str, index_dir: Path) -> Path | None:
+        """The PDF to draw the live document's pages from: the OCR'd copy of a scan, which has the
+        text to highlight, else the document itself (None where path_of is None)."""
+        path = self.path_of(source)
+        entry = self.documents.get(source)
+        if path is None or entry is None:
+            return path
+        copy = ocr_copy_path(index_dir, entry.doc_hash)
+        return copy if copy.is_file() else path
 
     def path_of(self, source: str) -> Path | None:
         """Where the live document named `source` is on disk (None for a URL or an unknown name)."""
@@ -101,3 +113,8 @@ def write_ledger(index_dir: Path, ledger: Ledger) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, index_dir / LEDGER_FILE)
+
+
+def ocr_copy_path(index_dir: Path, sha256: str) -> Path:
+    """Where the OCR'd copy of the file with this content hash is kept (it may not exist)."""
+    return Path(index_dir) / OCR_FOLDER / f"{sha256}.pdf"

@@ -15,9 +15,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.ledger import OCR_FOLDER
 from ingest.errors import ParseError
 
-OCR_FOLDER = "ocr"
 # OCR gets this share of a file's reading deadline (ingest/reading.py stops the worker at the
 # deadline); the rest is for parsing and chunking the recognised text, a second or two.
 OCR_SHARE = 0.75
@@ -30,11 +30,6 @@ class OcrRequest:
 
     copy: Path
     seconds: float
-
-
-def copy_path(index_dir: Path, sha256: str) -> Path:
-    """Where the OCR'd copy of the file with this content hash is kept (it may not exist)."""
-    return Path(index_dir) / OCR_FOLDER / f"{sha256}.pdf"
 
 
 def engine_available() -> bool:

@@ -90,11 +90,12 @@ def _token_counter(model_path: str):
 def read_file(task: ReadTask, limits: ReadLimits) -> ChunkedDocument:
     """Parse and chunk one file within its size budgets (not its time: see read_files)."""
     from ingest.chunk import chunk_document
-    from ingest.ocr import OCR_SHARE, OcrRequest, copy_path
+    from core.ledger import ocr_copy_path
+    from ingest.ocr import OCR_SHARE, OcrRequest
     from ingest.parse import parse_file
 
     # OCR within its share of the file's deadline, so it ends (and says so) before the worker is stopped.
-    ocr = OcrRequest(copy_path(limits.index_dir, task.sha256), seconds=limits.seconds * OCR_SHARE)
+    ocr = OcrRequest(ocr_copy_path(limits.index_dir, task.sha256), seconds=limits.seconds * OCR_SHARE)
     doc = parse_file(task.path, task.source, max_bytes=limits.max_bytes, seconds=None,
                      max_pages=limits.max_pages, max_chars=limits.max_chars, ocr=ocr)
     chunks = chunk_document(doc, task.sha256, _token_counter(limits.model_path), limits.max_chunk_tokens,

@@ -5,6 +5,7 @@ import logging
 import math
 import time
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from functools import cached_property
 
@@ -25,8 +26,8 @@ from rag.prompts import read_raw, read_table, render
 from rag.ranker import DEFAULT_RANKER, SentenceRanker
 from rag.retrieve import HybridRetriever
 from rag.safety_model import DEFAULT_MODEL, SafetyClassifier, SafetyModel
-from rag.types import Answer, Answered, Citation, Retrieval, SafetyCheck, ScoredSentence
-from rag.versions import CURRENT
+from rag.types import Answer, Answered, Citation, CitedDocument, IndexStatus, Retrieval, SafetyCheck, ScoredSentence
+from rag.versions import CURRENT, latest_change
 
 # Logs carry timings and counts only: question and answer text never reach a log (privacy).
 log = logging.getLogger("benefits_qa.answer")
@@ -57,6 +58,18 @@ class Assistant:
 
     def ask(self, question: str, history: list[str] | None = None, on_token=None) -> Answer:
         return self.ask_with_evidence(question, history, on_token).answer
+
+    def cited_document(self, citation: Citation) -> CitedDocument:
+        """The cited document as the index has it now, for the citation viewer."""
+        ledger = self.store.ledger()
+        passage = () if citation.page else tuple(self.store.section_sentences(citation.source, citation.section))
+        return CitedDocument(path=ledger.path_of(citation.source),
+                             page_file=ledger.page_file(citation.source, self.settings.index_dir), passage=passage)
+
+    def index_status(self, today: date) -> IndexStatus:
+        ledger = self.store.ledger()
+        return IndexStatus(documents=len(ledger.documents), latest_change=latest_change(ledger.documents.values(), today),
+                           updated_at=ledger.updated_at or "")
 
     @cached_property
     def llm(self):

@@ -5,6 +5,7 @@ GroundingCheck (rag/llm.py). Every one is frozen: a step makes a new value, neve
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -202,3 +203,23 @@ class Answered:
 
     answer: Answer
     retrieval: Retrieval
+
+
+@dataclass(frozen=True)
+class CitedDocument:
+    """What the citation viewer can show of a cited document, as the index has it now
+    (Assistant.cited_document): the file to download, the PDF to draw a page from, and the
+    cited section's sentences for a citation without a page."""
+
+    path: Path | None  # None for a fetched page, or a file no longer where it was ingested from
+    page_file: Path | None  # the OCR'd copy of a scan (its text can be highlighted), else `path`
+    passage: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """What the chat page says about the index: its documents and when the policies changed."""
+
+    documents: int
+    latest_change: str  # the newest effective date in force today, '' when no document states one
+    updated_at: str  # when the last ingest committed, '' before the first

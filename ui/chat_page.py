@@ -10,20 +10,18 @@ from core.config import MAX_QUESTION_CHARS, load_settings
 from core.errors import BenefitsQAError, IndexMissingError
 from ui.pages import PageGoneError, PageTooLargeError
 from core.lexical import sentences
-from ingest.ocr import copy_path
 from rag.prompts import read_raw, render
 from ui.render import answer_markdown, citation_heading, context_markdown, escape_markdown
-from rag.versions import latest_change
 from ui.shared import get_assistant, page_image, starters
 from ui.types import AnsweredTurn, AskedTurn
 
-def show_answer(answer, store, ledger, turn: int, question: str, settings) -> None:
+def show_answer(answer, assistant, turn: int, question: str, settings) -> None:
     if answer.preamble:  # crisis resources come first, always; help for someone else is no alarm
         (st.error if answer.crisis else st.info)(answer.preamble)
     st.markdown(answer_markdown(answer))
     for notice in answer.notices:
         st.info(escape_markdown(notice))
-    show_citations(answer, store, ledger, turn, settings)
+    show_citations(answer, assistant, turn, settings)
     feedback_form(answer, turn, question, settings)
 
 
@@ -41,7 +39,7 @@ def show_page(path, citation, quoted: tuple[str, ...], settings) -> None:
     st.image(image, caption=escape_markdown(f"{citation.title}, page {citation.page} (quoted text highlighted)"))
 
 
-def show_citations(answer, store, ledger, turn: int, settings) -> None:
+def show_citations(answer, assistant, turn: int, settings) -> None:
     for c in answer.citations:
         # Keyed and tracked, so a citation the reader opened stays open when the page is redrawn
         # (a toggle inside it, the next question); opening one redraws the page, which is cheap.
@@ -49,11 +47,11 @@ def show_citations(answer, store, ledger, turn: int, settings) -> None:
             st.markdown("> " + escape_markdown(c.snippet))
             st.caption(escape_markdown(f"{c.title} · {c.where()} · {c.section or 'no section'} · {c.source}"))
             quoted = tuple(sentences(c.snippet.rstrip("…")))  # to mark within the passage or page
-            if not c.page:  # no page image: the quoted sentences shown within their whole section
-                passage = store.section_sentences(c.source, c.section)
-                if passage and st.toggle("Show in context", key=f"context-{turn}-{c.n}"):
-                    st.markdown(context_markdown(passage, set(quoted)))  # rows as a table
-            path = ledger.path_of(c.source)
+            document = assistant.cited_document(c)
+            # No page image: the quoted sentences shown within their whole section.
+            if document.passage and st.toggle("Show in context", key=f"context-{turn}-{c.n}"):
+                st.markdown(context_markdown(list(document.passage), set(quoted)))  # rows as a table
+            path = document.path
             if path is None:
                 continue
             if not path.is_file():  # removed or renamed since this answer
@@ -62,9 +60,7 @@ def show_citations(answer, store, ledger, turn: int, settings) -> None:
             if c.page and path.suffix.lower() == ".pdf":
                 if st.toggle("Show the page", key=f"page-{turn}-{c.n}"):
                     # A scan is drawn from its OCR'd copy: the same image, with the text to highlight.
-                    entry = ledger.documents.get(c.source)
-                    copy = copy_path(settings.index_dir, entry.doc_hash) if entry else None
-                    show_page(copy if copy is not None and copy.is_file() else path, c, quoted, settings)
+                    show_page(document.page_file or path, c, quoted, settings)
             # Read only when clicked, and without a redraw: every answer on screen has these.
             st.download_button("Download the document", data=path.read_bytes, file_name=path.name,
                                mime=mimetypes.guess_type(path.name)[0], on_click="ignore",
@@ -106,7 +102,6 @@ def chat_page() -> None:
     except BenefitsQAError as err:
         st.error(escape_markdown(str(err)))
         st.stop()
-    ledger = assistant.store.ledger()
     messages = st.session_state.setdefault("messages", [])
 
     with st.sidebar:
@@ -119,11 +114,11 @@ def chat_page() -> None:
         st.divider()
         st.markdown(read_raw(settings, "privacy.md"))
         # The documents' own dates, not the day of the last ingest; that only when no document has one.
-        changed = latest_change(ledger.documents.values(), date.today())
-        if changed:
-            st.caption(escape_markdown(f"Latest policy change effective {changed} · {len(ledger.documents)} documents"))
-        elif ledger.updated_at:
-            st.caption(escape_markdown(f"Index updated {ledger.updated_at[:10]} · {len(ledger.documents)} documents"))
+        status = assistant.index_status(date.today())
+        if status.latest_change:
+            st.caption(escape_markdown(f"Latest policy change effective {status.latest_change} · {status.documents} documents"))
+        elif status.updated_at:
+            st.caption(escape_markdown(f"Index updated {status.updated_at[:10]} · {status.documents} documents"))
 
     typed = st.chat_input("Ask about disability, leave, insurance, severance, performance plans…",
                           key="question", max_chars=MAX_QUESTION_CHARS)
@@ -139,15 +134,15 @@ def chat_page() -> None:
                 st.markdown(escape_markdown(message.text))
         else:
             with st.chat_message("assistant"):
-                show_answer(message.answer, assistant.store, ledger, turn, messages[turn - 1].text, settings)
+                show_answer(message.answer, assistant, turn, messages[turn - 1].text, settings)
 
     # The last question has no answer yet: it was just asked, or a click stopped the run that was
     # answering it (a run stops at any widget click, e.g. "Show the page" on an earlier answer).
     if messages and isinstance(messages[-1], AskedTurn):
-        answer_last_question(messages, assistant, ledger, settings)
+        answer_last_question(messages, assistant, settings)
 
 
-def answer_last_question(messages: list[AskedTurn | AnsweredTurn], assistant, ledger, settings) -> None:
+def answer_last_question(messages: list[AskedTurn | AnsweredTurn], assistant, settings) -> None:
     question = messages[-1].text
     history = [m.answer.searched_for for m in messages if isinstance(m, AnsweredTurn)]
     with st.chat_message("assistant"):
@@ -174,7 +169,7 @@ def answer_last_question(messages: list[AskedTurn | AnsweredTurn], assistant, le
             from rag.topics import topic_of
 
             feedback.record(settings, vote=None, topic=topic_of(question), sources=[], abstained=True)
-        show_answer(answer, assistant.store, ledger, len(messages) - 1, question, settings)
+        show_answer(answer, assistant, len(messages) - 1, question, settings)
 
 
 chat_page()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.ocr import copy_path
+from core.ledger import ocr_copy_path
 from tests.conftest import run_cli
 from tests.pdf_factory import make_policy_pdf
 from ui.pages import find_highlight_boxes
@@ -63,7 +63,7 @@ def test_scan_is_read_by_ocr_and_cited_by_page(scan_folder, tmp_path):
 
     # The viewer draws the OCR'd copy kept beside the index, where the quote can be highlighted.
     import hashlib
-    copy = copy_path(index, hashlib.sha256(original).hexdigest())
+    copy = ocr_copy_path(index, hashlib.sha256(original).hexdigest())
     assert copy.is_file()
     assert find_highlight_boxes(copy, 2, ["up to 40 hours of unused vacation"])
     assert not find_highlight_boxes(scan_folder / "vacation-scan.pdf", 2, ["up to 40 hours of unused vacation"])
