@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rag.evaluate import DocumentPage
+
 
 class _PagePDFReader:
     """Stand-in for llama-index-readers-file's PDFReader, used only when that package is absent
@@ -64,9 +66,9 @@ def load(persist_dir: Path, model):
     return load_index_from_storage(StorageContext.from_defaults(persist_dir=str(persist_dir)), embed_model=model)
 
 
-def place(node, corpus: Path) -> tuple[str, int | None]:
-    """(source, page) as our citations name them: path relative to the corpus, 1-based page."""
+def place(node, corpus: Path) -> DocumentPage:
+    """The place as our citations name it: path relative to the corpus, 1-based page."""
     meta = node.metadata
     source = Path(meta["file_path"]).resolve().relative_to(corpus.resolve()).as_posix()
     label = str(meta.get("page_label", ""))
-    return source, int(label) if label.isdigit() else (label or None)
+    return DocumentPage(source, int(label) if label.isdigit() else None)

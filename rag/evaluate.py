@@ -19,11 +19,24 @@ RANK_DEPTH = 10  # distinct pages considered for MRR; hit@k uses the first k of 
 
 
 @dataclass(frozen=True)
+class DocumentPage:
+    """A place an answer may be found: a document, and its page (None: anywhere in it, or a
+    document without pages)."""
+
+    source: str
+    page: int | None = None
+
+    def within(self, expected: tuple[DocumentPage, ...]) -> bool:
+        """True when this place is one of `expected` (an expected place without a page is the whole document)."""
+        return any(self.source == e.source and (e.page is None or e.page == self.page) for e in expected)
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     question: str
     answerable: bool
-    expected_sources: tuple[tuple[str, int | None], ...] = ()
+    expected_sources: tuple[DocumentPage, ...] = ()
     must_include: tuple[str, ...] = ()
     key_sentences: tuple[str, ...] = ()  # the policy sentences that answer it (the ranker's labels)
 
@@ -33,8 +46,8 @@ class Outcome:
     """What the pipeline did with one question."""
 
     question: Question
-    ranked_pages: tuple[tuple[str, int | None], ...]  # distinct (source, page), retrieval order
-    cited_pages: tuple[tuple[str, int | None], ...]
+    ranked_pages: tuple[DocumentPage, ...]  # distinct, in retrieval order
+    cited_pages: tuple[DocumentPage, ...]
     answer_text: str
     abstained: bool
     semantic_evidence: float  # the two abstention signals of the answer (rag/types.py Answer)
@@ -69,7 +82,7 @@ def _read_lines(path: Path, what: str, needs: str, parse):
 
 def _question(raw: dict, text: str) -> Question:
     return Question(id=str(raw["id"]), question=text, answerable=bool(raw.get("answerable", True)),
-                    expected_sources=tuple((s["source"], s.get("page")) for s in raw.get("expected_sources", [])),
+                    expected_sources=tuple(DocumentPage(s["source"], s.get("page")) for s in raw.get("expected_sources", [])),
                     must_include=tuple(raw.get("must_include", [])),
                     key_sentences=tuple([key] if isinstance(key := raw.get("key_sentence", []), str) else key))
 
@@ -127,14 +140,9 @@ def repeats(sentences: tuple[str, ...], vectors) -> bool:
     return False
 
 
-def _matches(place: tuple[str, int | None], expected: tuple[tuple[str, int | None], ...]) -> bool:
-    source, page = place
-    return any(source == e_source and (e_page is None or e_page == page) for e_source, e_page in expected)
-
-
 def first_hit_rank(outcome: Outcome) -> int | None:
     for rank, place in enumerate(outcome.ranked_pages[:RANK_DEPTH], start=1):
-        if _matches(place, outcome.question.expected_sources):
+        if place.within(outcome.question.expected_sources):
             return rank
     return None
 
@@ -206,7 +214,7 @@ def score(outcomes: list[Outcome]) -> EvalReport:
     ranks = [first_hit_rank(o) for o in answerable]
     cited = [place for o in answerable if not o.abstained for place in o.cited_pages]
     cited_ok = [place for o in answerable if not o.abstained for place in o.cited_pages
-                if _matches(place, o.question.expected_sources)]
+                if place.within(o.question.expected_sources)]
     facts = [(o, fact) for o in outcomes if o.question.answerable for fact in o.question.must_include]
     found = [1 for o, fact in facts if fact.lower() in o.answer_text.lower()]
     abstained = [o for o in outcomes if o.abstained]
@@ -428,15 +436,15 @@ def run(assistant, questions: list[Question], progress=None, history: list[str] 
         answered = assistant.ask_with_evidence(q.question, history)
         answer, retrieval = answered.answer, answered.retrieval
         seconds = time.perf_counter() - started
-        ranked: list[tuple[str, int | None]] = []
+        ranked: list[DocumentPage] = []
         for scored in retrieval.ranked:
-            place = (scored.chunk.source, scored.chunk.page)
+            place = DocumentPage(scored.chunk.source, scored.chunk.page)
             if place not in ranked:
                 ranked.append(place)
         sentences = () if answer.abstained else answer_sentences(answer.text)
         outcomes.append(Outcome(
             question=q, ranked_pages=tuple(ranked),
-            cited_pages=tuple((c.source, c.page) for c in answer.citations),
+            cited_pages=tuple(DocumentPage(c.source, c.page) for c in answer.citations),
             answer_text=answer.text, abstained=answer.abstained, semantic_evidence=answer.semantic_evidence,
             seconds=seconds, lexical_evidence=answer.lexical_evidence, generated=answer.generated,
             sentences=sentences,

@@ -24,7 +24,7 @@ def test_server_retrieves_and_answers_as_the_embedded_store(corpus_index, server
         ours, theirs = embedded.ask_with_evidence(question.question), server.ask_with_evidence(question.question)
         assert [c.chunk.id for c in theirs.retrieval.chunks] == [c.chunk.id for c in ours.retrieval.chunks], question.id
         assert theirs.answer.text == ours.answer.text, question.id
-        expected = {s for s, _ in question.expected_sources}
+        expected = {e.source for e in question.expected_sources}
         hits += any(c.chunk.source in expected for c in theirs.retrieval.chunks[:5])
     assert hits / len(QUESTIONS) >= 0.9
 

@@ -63,7 +63,7 @@ def test_expected_pages_state_the_key_facts(name):
     problems = []
     for q in questions_in(name):
         texts = []
-        for source, page in q.expected_sources:
+        for source, page in ((e.source, e.page) for e in q.expected_sources):
             if not (CORPUS / source).exists():
                 problems.append(f"{q.id}: {source} is not in corpus/")
                 continue

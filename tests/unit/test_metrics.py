@@ -7,13 +7,16 @@ import pytest
 from rag.compose import should_abstain
 from core.config import load_settings
 from core.errors import BenefitsQAError, ConfigError
-from rag.evaluate import Outcome, Question, fit_abstention, load_questions, logistic_weights, percentile, score
+from rag.evaluate import DocumentPage, Outcome, Question, fit_abstention, load_questions, logistic_weights, percentile, score
 
 
 def outcome(qid, answerable=True, expected=(("a.pdf", 2),), ranked=(), cited=(), text="", abstained=False,
             facts=(), seconds=0.1, confidence=0.7):
-    q = Question(qid, "q?", answerable, tuple(expected) if answerable else (), tuple(facts))
-    return Outcome(q, tuple(ranked), tuple(cited), text, abstained, confidence, seconds)
+    def places(pairs):
+        return tuple(DocumentPage(source, page) for source, page in pairs)
+
+    q = Question(qid, "q?", answerable, places(expected) if answerable else (), tuple(facts))
+    return Outcome(q, places(ranked), places(cited), text, abstained, confidence, seconds)
 
 
 def test_ranking_metrics():
@@ -67,7 +70,7 @@ def test_question_file_errors_name_the_line(tmp_path):
     with pytest.raises(BenefitsQAError, match="line 2"):
         load_questions(path)
     path.write_text(json.dumps(good) + "\n")
-    assert load_questions(path)[0].expected_sources == (("a.pdf", 1),)
+    assert load_questions(path)[0].expected_sources == (DocumentPage("a.pdf", 1),)
 
 
 def test_words_make_up_for_weak_meaning():
