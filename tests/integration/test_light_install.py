@@ -97,3 +97,51 @@ def test_a_setting_that_needs_a_missing_extra_names_the_extra():
     torch_message, llm_message = json.loads(result.stdout)
     assert "pip install -e '.[torch]'" in torch_message
     assert "make llm" in llm_message and "'.[llm]'" in llm_message
+
+
+_FROM_WHEEL = """
+import contextlib, io, json
+from cli.main import main
+import core.config
+ingest_out, ask_out = io.StringIO(), io.StringIO()
+with contextlib.redirect_stdout(ingest_out):
+    main(["ingest", {corpus!r}])
+with contextlib.redirect_stdout(ask_out):
+    main(["ask", "--json", "How long is the waiting period for short-term disability?"])
+print(json.dumps({{"from": core.config.__file__, "prompts": str(core.config.Settings().prompts_dir),
+                  "answer": json.loads(ask_out.getvalue())}}))
+"""
+
+
+@pytest.mark.slow
+def test_a_wheel_install_carries_the_prompts_and_answers(tmp_path):
+    """`pip install .` (not editable) copies the packages away from the checkout: the user-facing
+    texts in prompts/ must go with them, or every answer fails on a missing prompt file."""
+    source = tmp_path / "source"  # a copy: setuptools would reuse a build/ folder left in the checkout
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source)
+    for name in ("core", "ingest", "rag", "ui", "cli", "prompts"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+                            "-w", str(tmp_path / "wheel"), str(source)], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr[-2000:]
+    wheel = next((tmp_path / "wheel").glob("*.whl"))
+    target = tmp_path / "site"
+    installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
+                                str(wheel)], capture_output=True, text=True, timeout=600)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "short-term-disability-plan.pdf", corpus)
+    away = tmp_path / "elsewhere"  # not the checkout: nothing may be read from it
+    away.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(target), "BENEFITS_QA_INDEX": str(tmp_path / "index"),
+           "BENEFITS_QA_MODEL_CACHE": str(tmp_path / "cache")}
+    env.pop("BENEFITS_QA_PROMPTS", None)
+    result = subprocess.run([sys.executable, "-c", _FROM_WHEEL.format(corpus=str(corpus))], capture_output=True,
+                            text=True, cwd=away, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    seen = json.loads(result.stdout.splitlines()[-1])
+    assert seen["from"].startswith(str(target)) and seen["prompts"].startswith(str(target))
+    assert "7 consecutive calendar days" in seen["answer"]["answer"] and seen["answer"]["citations"]
