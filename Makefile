@@ -25,7 +25,7 @@ $(VENV)/.test-installed: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test,torch]'
 	touch $@
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed ocr
 	@# Incremental: a first run builds the index, later runs take in changed files (no change: 0.1 s).
 	$(VENV)/bin/benefits-qa ingest corpus/ --index "$(INDEX)"
 	BENEFITS_QA_INDEX="$(INDEX)" $(VENV)/bin/streamlit run app.py --server.headless true --server.port 8501 --server.fileWatcherType none

@@ -161,7 +161,8 @@ def cmd_eval(args) -> int:
             ("latency p50 (ms)", report.latency_p50_ms), ("latency p95 (ms)", report.latency_p95_ms),
             ("multi-turn dialogues", report.multi_turn_dialogues), ("multi-turn hit@5", report.multi_turn_hit_at_5),
             ("multi-turn key-fact recall", report.multi_turn_key_fact_recall),
-            ("LLM answers grounded", report.llm_grounded_share)]
+            ("LLM answers grounded", report.llm_grounded_share),
+            ("table rows quoted", f"{report.table_rows_quoted} of {report.table_questions}" if report.table_questions else None)]
     print(f"Evaluation of {path}")
     for name, value in rows:
         print(f"  {name:<28} {value}")

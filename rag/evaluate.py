@@ -39,6 +39,8 @@ class Question:
     expected_sources: tuple[DocumentPage, ...] = ()
     must_include: tuple[str, ...] = ()
     key_sentences: tuple[str, ...] = ()  # the policy sentences that answer it (the ranker's labels)
+    # A table-cell question: the row's label and the asked cell, both to be in one quoted sentence.
+    table_row: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,8 @@ def _question(raw: dict, text: str) -> Question:
     return Question(id=str(raw["id"]), question=text, answerable=bool(raw.get("answerable", True)),
                     expected_sources=tuple(DocumentPage(s["source"], s.get("page")) for s in raw.get("expected_sources", [])),
                     must_include=tuple(raw.get("must_include", [])),
-                    key_sentences=tuple([key] if isinstance(key := raw.get("key_sentence", []), str) else key))
+                    key_sentences=tuple([key] if isinstance(key := raw.get("key_sentence", []), str) else key),
+                    table_row=tuple(raw.get("table_row", [])))
 
 
 def load_dialogues(path: Path) -> list[Dialogue]:
@@ -120,6 +123,11 @@ def answer_sentences(text: str) -> tuple[str, ...]:
             if sentence:
                 pieces.append(sentence)
     return tuple(pieces)
+
+
+def quotes_row(sentences: tuple[str, ...], row: tuple[str, ...]) -> bool:
+    """True when one of the answer's sentences holds every cell of `row` (a row statement quoted)."""
+    return any(all(cell.lower() in sentence.lower() for cell in row) for sentence in sentences)
 
 
 def repeats(sentences: tuple[str, ...], vectors) -> bool:
@@ -203,6 +211,10 @@ class EvalReport:
     multi_turn_hit_at_5: float | None = None
     multi_turn_key_fact_recall: float | None = None
     llm_grounded_share: float | None = None  # LLM mode: answers whose generated text passed the checks
+    # Table-cell questions whose answer quotes the right row (its label and the cell in one
+    # sentence); None when the set has none.
+    table_rows_quoted: float | None = None
+    table_questions: int = 0
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -235,7 +247,10 @@ def score(outcomes: list[Outcome]) -> EvalReport:
     with_facts = [o for o in outcomes if o.question.answerable and o.question.must_include]
     led = [o for o in with_facts if o.sentences and any(f.lower() in o.sentences[0].lower() for f in o.question.must_include)]
     answered = [o for o in outcomes if not o.abstained]
+    tabled = [o for o in outcomes if o.question.table_row]
+    right_row = [o for o in tabled if quotes_row(o.sentences, o.question.table_row)]
     return EvalReport(
+        table_rows_quoted=ratio(right_row, tabled) if tabled else None, table_questions=len(tabled),
         lead_at_1=ratio(led, with_facts),
         false_refusals=ratio([o for o in outcomes if o.question.answerable and o.abstained],
                              [o for o in outcomes if o.question.answerable]),

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Build the default corpus PDFs: corpus/src/pdf/<stem>.txt -> corpus/<stem>.pdf.
+"""Build the default corpus: corpus/src/pdf/<stem>.txt -> corpus/<stem>.pdf, and the Word, Excel,
+PowerPoint and scanned-page sources in corpus/src/{docx,xlsx,pptx,scan}/ (corpus/src/office.py).
 
 The source markup is described in corpus/src/FORMAT.md. The build is deterministic
 (reportlab ``invariant=1``): the same sources give the same bytes, so a rebuild does not
@@ -7,7 +8,7 @@ look like a change to ingestion.
 
     build.py                 build every source
     build.py --only STEM     build one source
-    build.py --check         exit 1 if a committed PDF differs from a fresh build
+    build.py --check         exit 1 if a committed file differs from a fresh build
 """
 from __future__ import annotations
 
@@ -221,24 +222,35 @@ def build(path: Path) -> bytes:
     return buf.getvalue()
 
 
+def sources() -> list[tuple[Path, object, str]]:
+    """Every source with its builder and the built file's suffix: pdf/ here, the Word, Excel,
+    PowerPoint and scanned-page folders in corpus/src/office.py."""
+    from office import BUILDERS
+
+    found = [(src, build, ".pdf") for src in sorted(SRC.glob("*.txt"))]
+    for folder, (builder, suffix) in BUILDERS.items():
+        found += [(src, builder, suffix) for src in sorted((SRC.parent / folder).glob("*.txt"))]
+    return found
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", metavar="STEM", help="build only corpus/src/pdf/STEM.txt")
-    ap.add_argument("--check", action="store_true", help="verify committed PDFs instead of writing them")
+    ap.add_argument("--only", metavar="STEM", help="build only the source named STEM (in any folder)")
+    ap.add_argument("--check", action="store_true", help="verify committed files instead of writing them")
     args = ap.parse_args()
-    sources = sorted(SRC.glob("*.txt"))
+    chosen = sources()
     if args.only:
-        sources = [p for p in sources if p.stem == args.only]
-        if not sources:
-            sys.exit(f"no source {SRC / (args.only + '.txt')}")
+        chosen = [s for s in chosen if s[0].stem == args.only]
+        if not chosen:
+            sys.exit(f"no source named {args.only}.txt in {SRC.parent}")
     stale = []
-    for src in sources:
-        pdf, target = build(src), OUT / f"{src.stem}.pdf"
+    for src, builder, suffix in chosen:
+        built, target = builder(src), OUT / f"{src.stem}{suffix}"
         if args.check:
-            if not target.exists() or target.read_bytes() != pdf:
+            if not target.exists() or target.read_bytes() != built:
                 stale.append(target.name)
         else:
-            target.write_bytes(pdf)
+            target.write_bytes(built)
             print(f"built {target.relative_to(OUT.parent)}")
     if stale:
         print("out of date (run corpus/src/build.py): " + ", ".join(stale), file=sys.stderr)

@@ -147,3 +147,17 @@ def test_repeats_are_the_same_words_or_the_same_figures_alike_in_meaning():
     assert not repeats(("STD pays 100% with 2 years of service.", "STD pays 60% with less than 2 years."), alike)
     assert repeats(("Same words.", "same  words."), np.eye(2))
     assert not repeats(("A rule.", "Another rule."), np.eye(2)) and not repeats(("Only one.",), np.eye(1))
+
+
+def test_a_table_question_counts_only_when_one_sentence_quotes_its_row():
+    row = ("Employee + child(ren)", "$74.77")
+    def asked(qid, sentences):
+        q = Question(qid, "q?", True, (DocumentPage("rates.xlsx"),), ("$74.77",), table_row=row)
+        return Outcome(q, (DocumentPage("rates.xlsx"),), (DocumentPage("rates.xlsx"),), " ".join(sentences), False, 0.7,
+                       0.1, sentences=tuple(sentences))
+    right = asked("1", ["Employee + child(ren) — Larkspur PPO: $74.77; Kaiser HMO: $53.54."])
+    # The label in one sentence and the figure in another (another row's): not the row quoted.
+    split = asked("2", ["Employee + child(ren) rates are per paycheck.", "Family — Larkspur PPO: $74.77."])
+    report = score([right, split, outcome("3")])
+    assert report.table_questions == 2 and report.table_rows_quoted == 0.5
+    assert score([outcome("3")]).table_rows_quoted is None
