@@ -5,11 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.rows import CELL_SEPARATOR, LABEL_MARK, NAME_MARK  # the format; core/rows.py reads it back
 from ingest.text_utils import clean
-
-_LABEL_MARK = " — "  # between the row's name and its cells
-_CELL_SEPARATOR = "; "
-_NAME_MARK = ": "
 
 
 @dataclass(frozen=True)
@@ -62,16 +59,16 @@ def row_statement(header: tuple[str, ...], row: tuple[str, ...]) -> str:
     cells = [clean(c) for c in row]
     names = [clean(h) for h in header] + [""] * max(0, len(cells) - len(header))
     if len(cells) == 1 and names[0] and cells[0]:  # a one-column table: the header names each cell
-        return _end(f"{names[0]}{_NAME_MARK}{cells[0]}")
+        return _end(f"{names[0]}{NAME_MARK}{cells[0]}")
     label, rest = (cells[0], list(zip(names[1:], cells[1:]))) if cells else ("", [])
     if label and names[0] and not any(c.isalpha() for c in label):
         # A bare figure names nothing alone ("3"): it keeps its header ("Years of service: 3").
-        label = f"{names[0]}{_NAME_MARK}{label}"
-    parts = [f"{name}{_NAME_MARK}{value}" if name else value for name, value in rest if value]
+        label = f"{names[0]}{NAME_MARK}{label}"
+    parts = [f"{name}{NAME_MARK}{value}" if name else value for name, value in rest if value]
     if not parts:
         return label
-    body = _CELL_SEPARATOR.join(parts)
-    return _end(f"{label}{_LABEL_MARK}{body}" if label else body)
+    body = CELL_SEPARATOR.join(parts)
+    return _end(f"{label}{LABEL_MARK}{body}" if label else body)
 
 
 def _end(statement: str) -> str:
@@ -85,55 +82,3 @@ def table_lines(table: Table) -> list[str]:
     if not table.rows:
         return [*table.caption, " ".join(c for c in table.header if c)]
     return [*table.caption, *(s for s in (row_statement(table.header, row) for row in table.rows) if s)]
-
-
-@dataclass(frozen=True)
-class RowCells:
-    """A row statement read back into its parts: the row's name and its (column, value) cells."""
-
-    label: str
-    cells: tuple[tuple[str, str], ...]
-
-    @property
-    def values(self) -> tuple[str, ...]:
-        return tuple(value for _, value in self.cells)
-
-
-def statement_cells(statement: str) -> RowCells | None:
-    """The inverse of row_statement for what it writes, or None for a sentence that is not a row
-    statement (prose). Strict: every cell must be "column: value". Used to show a section's cited
-    rows as a table again."""
-    text = statement.strip()
-    if not text.endswith(".") or _NAME_MARK not in text:
-        return None
-    text = text[:-1]
-    label, mark, body = text.partition(_LABEL_MARK)
-    if not mark:
-        label, body = "", text
-    cells = []
-    for part in body.split(_CELL_SEPARATOR):
-        name, found, value = part.partition(_NAME_MARK)
-        if not found or not name or not value or len(name.split()) > 8:
-            return None  # a long "name" is a clause of prose, not a column header
-        cells.append((name, value))
-    return RowCells(label=label, cells=tuple(cells))
-
-
-def row_cells(statement: str) -> RowCells | None:
-    """The cells of a statement that row_statement wrote, or None for any other sentence. Lenient,
-    for finding a row on its page: a cell without a header keeps '' as its column, a value that
-    itself holds "; " comes back in pieces (each still text of its cell), and a bare figure's label
-    loses the header it was given ("Years of service: 3": the cell holds the 3)."""
-    label, sep, body = clean(statement).partition(_LABEL_MARK)
-    if not sep or not label or not body:
-        return None
-    if _NAME_MARK in label and not any(c.isalpha() for c in label.rsplit(_NAME_MARK, 1)[1]):
-        label = label.rsplit(_NAME_MARK, 1)[1]
-    body = body[:-1] if body.endswith(".") else body
-    cells = []
-    for piece in body.split(_CELL_SEPARATOR):
-        name, found, value = piece.partition(_NAME_MARK)
-        name, value = (name, value) if found else ("", piece)
-        if value:
-            cells.append((name, value))
-    return RowCells(label, tuple(cells)) if cells else None

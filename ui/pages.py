@@ -19,7 +19,7 @@ from pathlib import Path
 
 from core.config import Settings
 from core.errors import BenefitsQAError
-from ingest.tables import row_cells
+from core.rows import row_cells
 
 # 1.5 × 72 dpi = 108 dpi: legible on a laptop screen, about 150 KB per page.
 RENDER_SCALE = 1.5

@@ -54,7 +54,7 @@ def _is_quoted(sentence: str, quoted: set[str]) -> bool:
 def context_markdown(sentences: list[str], quoted: set[str]) -> str:
     """A section in context: its table rows (ingest/tables.py statements, two or more in a run) as
     a small Markdown table with the quoted rows in bold, its other sentences as a passage."""
-    from ingest.tables import statement_cells
+    from core.rows import statement_cells
 
     parts: list[str] = []
     run: list[tuple[str, object]] = []

@@ -6,7 +6,8 @@ from datetime import date, datetime
 import pytest
 
 from ingest.parse_sheet import display
-from ingest.tables import Table, row_cells, row_statement, statement_cells, table_from_grid, table_lines
+from core.rows import row_cells, statement_cells
+from ingest.tables import Table, row_statement, table_from_grid, table_lines
 from ui.pages import row_boxes
 from ui.render import context_markdown
 
