@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: run test test-unit ingest corpus clean browser ocr bench llm embedder
+.PHONY: run test test-unit ingest corpus clean browser ocr oidc bench llm embedder
 
 # Serving: the app and the CLI, no torch (the embedding model ships exported to int8 ONNX).
 $(VENV)/.installed: pyproject.toml
@@ -30,7 +30,7 @@ run: $(VENV)/.installed ocr
 	$(VENV)/bin/benefits-qa ingest corpus/ --index "$(INDEX)"
 	BENEFITS_QA_INDEX="$(INDEX)" $(VENV)/bin/streamlit run app.py --server.headless true --server.port 8501 --server.fileWatcherType none
 
-test: $(VENV)/.test-installed browser ocr
+test: $(VENV)/.test-installed browser ocr oidc
 	$(PY) -m pytest
 
 # The quick tier while working: pure logic and single-file parsing, no model, Chroma or browser.
@@ -56,6 +56,15 @@ $(VENV)/.llm-installed: $(VENV)/.test-installed
 browser:
 	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
 	  || echo "note: Debian's chromium is not installed; the browser tests will be skipped"
+
+# The sign-in browser tests run a real OpenID Connect provider (oidc-provider, on Node) from
+# tests/e2e/oidc/, installed from its lock file; without node and npm those tests are skipped.
+OIDC := tests/e2e/oidc
+oidc:
+	@if command -v npm >/dev/null 2>&1; then \
+	  test $(OIDC)/node_modules/.installed -nt $(OIDC)/package-lock.json \
+	  || { npm ci --prefix $(OIDC) --no-audit --no-fund --silent && touch $(OIDC)/node_modules/.installed; }; \
+	else echo "note: node and npm are not installed; the sign-in browser tests will be skipped"; fi
 
 # Scans are read by OCR when Debian's ocrmypdf and tesseract are installed (ingest/ocr.py);
 # without them a scan fails with a hint, and the OCR tests are skipped.

@@ -1,4 +1,5 @@
-"""Streamlit entry point: the employees' chat, and the maintainers' page for admin-token holders.
+"""Streamlit entry point: the employees' chat (behind OpenID Connect sign-in when configured), and
+the maintainers' page for the maintainer group, or for admin-token holders without sign-in.
 
 Thin: the pages in ui/ parse input, call rag and ingest, and render; no logic lives here.
 """
@@ -8,11 +9,12 @@ import streamlit as st
 
 from core.config import load_settings
 from rag.prompts import read_raw
-from ui.shared import is_maintainer, log_unexpected
+from ui.shared import is_maintainer, log_unexpected, sign_in_gate
 
 st.set_page_config(page_title="Benefits Q&A", page_icon="📘", layout="centered")
 
 settings = load_settings()
+sign_in_gate(settings)  # with sign-in configured, only the sign-in screen until the person signs in
 pages = [st.Page("ui/chat_page.py", title="Ask a question", icon=":material/chat:", default=True)]
 if is_maintainer(settings):
     pages.append(st.Page("ui/maintainer_page.py", title="Maintainers", icon=":material/build:"))

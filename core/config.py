@@ -131,6 +131,14 @@ class Settings:
     admin_guesses_per_source: int = 5
     admin_guesses_total: int = 20
     admin_lockout_minutes: float = 15.0
+    # OpenID Connect sign-in (st.login) is on when .streamlit/secrets.toml has an [auth] section
+    # (README, "Sign-in"); then everyone signs in, and the admin token is not offered. With
+    # auth_required the app refuses to run open: no [auth] section means no chat, not an open one.
+    auth_required: bool = False
+    # With sign-in, maintainers are the people whose groups claim (a list, or a space- or
+    # comma-separated string) holds maintainer_group; empty: nobody, and no maintainers' page.
+    groups_claim: str = "groups"
+    maintainer_group: str = ""
     hr_contact: str = "the HR Service Center (hr@larkspur.example, 1-800-555-0142)"
     eap_line: str = "BrightPath EAP, 24/7: 1-800-555-0199"
 
@@ -146,6 +154,16 @@ class Settings:
         if self.embed_backend == "onnx-int8" and self.embed_device != "cuda":
             return str(BUNDLED_EMBEDDER)
         return packaged_weights()
+
+
+def boolean(raw: str) -> bool:
+    """An on/off setting: 1, true, yes, on or 0, false, no, off (any case)."""
+    word = raw.strip().lower()
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)
 
 
 _ENV_FIELDS = {
@@ -184,6 +202,9 @@ _ENV_FIELDS = {
     "ADMIN_GUESSES_PER_SOURCE": ("admin_guesses_per_source", int),
     "ADMIN_GUESSES_TOTAL": ("admin_guesses_total", int),
     "ADMIN_LOCKOUT_MINUTES": ("admin_lockout_minutes", float),
+    "AUTH_REQUIRED": ("auth_required", boolean),
+    "GROUPS_CLAIM": ("groups_claim", str),
+    "MAINTAINER_GROUP": ("maintainer_group", str),
     "LLM": ("llm", str),
     "LLM_URL": ("llm_url", str),
     "LLM_MODEL": ("llm_model", str),

@@ -1,4 +1,4 @@
-"""The maintainers' page (reachable only with the admin token): upload, remove, re-ingest, ledger."""
+"""The maintainers' page (for the maintainer group when sign-in is configured, else with the admin token): upload, remove, re-ingest, ledger."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +8,7 @@ import streamlit as st
 from core.config import load_settings
 from core.errors import BenefitsQAError
 from ui.render import escape_markdown
-from ui.shared import has_maintainer_pass
+from ui.shared import may_maintain
 
 
 @st.fragment(run_every=1.0)
@@ -94,7 +94,7 @@ def maintainer_page() -> None:
 
 
 # Defence in depth: the navigation lists this page only for maintainers, and the page checks again.
-if has_maintainer_pass(load_settings()):
+if may_maintain(load_settings()):
     maintainer_page()
 else:
     st.error("This page is for maintainers only.")

@@ -9,8 +9,10 @@ from pathlib import Path
 import streamlit as st
 
 from core.config import load_settings
-from rag.prompts import read_table, render
+from rag.prompts import read_raw, read_table, render
 from ui.auth import check_guess, issue_pass, pass_is_valid
+from ui.identity import Identity, identity_from, maintains
+from ui.render import escape_markdown
 
 log = logging.getLogger("benefits_qa.app")
 
@@ -74,8 +76,60 @@ def _sign_in(settings) -> None:
     st.session_state["signin-outcome"] = {True: "ok", False: "wrong", None: "locked"}[outcome]
 
 
+def sign_in_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section: st.user then has is_logged_in
+    (False until the person signs in), and without one it has no such key."""
+    return "is_logged_in" in st.user
+
+
+def signed_in(settings) -> Identity | None:
+    """The person signed in through the identity provider, or None. Streamlit reads them from its
+    signed identity cookie when the session starts, and resumes a session for a new connection
+    only if that connection brings the same identity, so a session id alone carries no one's role."""
+    if not (sign_in_configured() and st.user.is_logged_in):
+        return None
+    return identity_from(st.user.to_dict(), settings.groups_claim)
+
+
+def sign_in_gate(settings) -> None:
+    """With sign-in configured, nothing but the sign-in screen until the person signs in, then
+    their name and a sign-out button in the sidebar. Without it the app is open, unless
+    BENEFITS_QA_AUTH_REQUIRED says it must not be."""
+    if not sign_in_configured():
+        if settings.auth_required:
+            st.error(read_raw(settings, "signin_required.md"))
+            st.stop()
+        return
+    labels = dict(read_table(settings, "signin_labels.tsv"))
+    person = signed_in(settings)
+    if person is None:
+        st.title("Benefits Q&A")
+        st.markdown(read_raw(settings, "signin.md"))
+        if st.button(labels["button"], key="sign-in", type="primary"):
+            st.login()
+        st.caption(render(settings, "crisis_line.md"))  # on every page, this one too
+        st.stop()
+    with st.sidebar:
+        # The name is the identity provider's text (a person may choose their own): inert.
+        st.caption(labels["signed_in_as"].format(name=escape_markdown(person.name)))
+        if st.button(labels["signout"], key="sign-out"):
+            st.logout()
+
+
+def may_maintain(settings) -> bool:
+    """Whether this person may use the maintainers' page: by the maintainer group when sign-in is
+    configured (the admin token then counts for nothing), else by a valid admin-token pass."""
+    if sign_in_configured():
+        person = signed_in(settings)
+        return person is not None and maintains(person, settings.maintainer_group)
+    return has_maintainer_pass(settings)
+
+
 def is_maintainer(settings) -> bool:
-    """True while this connection holds a valid pass; else the sign-in form in the sidebar."""
+    """With sign-in configured: a member of the maintainer group, and no token field. Without:
+    True while this connection holds a valid token pass; else the token form in the sidebar."""
+    if sign_in_configured():
+        return may_maintain(settings)
     if not settings.admin_token:
         return False
     if has_maintainer_pass(settings):

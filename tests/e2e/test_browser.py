@@ -47,14 +47,17 @@ def server(tmp_path_factory):
     process.wait(timeout=20)
 
 
-def start_app(index: Path, corpus: Path, extra_env: dict | None = None):
-    port = free_port()
+def start_app(index: Path, corpus: Path, extra_env: dict | None = None, port: int | None = None,
+              options: tuple[str, ...] = ()):
+    """The app on loopback; `port` when it must be known beforehand (a sign-in redirect URI),
+    `options` for more of Streamlit's command-line settings."""
+    port = port or free_port()
     env = {**os.environ, "BENEFITS_QA_INDEX": str(index), "BENEFITS_QA_CORPUS": str(corpus),
            "BENEFITS_QA_ADMIN_TOKEN": TOKEN, "HF_HUB_OFFLINE": "1", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
            **(extra_env or {})}
     process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
                                 "--server.port", str(port), "--server.address", "127.0.0.1",
-                                "--server.fileWatcherType", "none"],
+                                "--server.fileWatcherType", "none", *options],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     wait_until_up(url + "/_stcore/health", process, 60)
