@@ -248,7 +248,7 @@ def cmd_train_ranker(args) -> int:
     from rag.ranker import DEFAULT_RANKER, ranker_examples, train_ranker
 
     files = [Path(f) for f in args.questions] if args.questions else [
-        PROJECT_ROOT / "tests" / "eval" / name for name in ("questions.jsonl", "voice_dev.jsonl")]
+        PROJECT_ROOT / "tests" / "eval" / name for name in ("questions.jsonl", "voice_dev.jsonl", "formats_dev.jsonl")]
     held_out = [f.name for f in files if "holdout" in f.name]
     if held_out:
         raise BenefitsQAError(f"{', '.join(held_out)} is a held-out set: the ranker must never learn from it.")

@@ -21,6 +21,7 @@ from rag.errors import LLMUnavailable
 from rag.glossary import Glossary
 from core.store import IndexStore
 from core.lexical import content_terms, without_words
+from core.rows import LABEL_MARK, NAME_MARK, row_cells
 from rag.parts import question_parts
 from rag.prompts import read_raw, read_table, render
 from rag.ranker import DEFAULT_RANKER, SentenceRanker
@@ -215,16 +216,36 @@ class Assistant:
             cache.update(fresh)
         return np.stack([found[t] for t in texts])
 
+    def _best_cell(self, cells_of: list[tuple[int, str]], similarities, topic_similarities, query, topic_vector):
+        """A table row's statement holds every cell of its row, so its vector is an average of them
+        all, and a question about one cell ("english class - annual cap?") finds it only weakly. A
+        row is as close to the question as its closest cell, said with the row's name and column
+        (`cells_of`: the statement's place among the texts, and each of its cells so said)."""
+        if not cells_of:
+            return similarities, topic_similarities
+        vectors = self.sentence_vectors([cell for _, cell in cells_of])
+        similarities, topic_similarities = similarities.copy(), topic_similarities.copy()
+        for (k, _), s, t in zip(cells_of, vectors @ query, vectors @ topic_vector):
+            similarities[k] = max(similarities[k], s)
+            topic_similarities[k] = max(topic_similarities[k], t)
+        return similarities, topic_similarities
+
     def score_sentences(self, retrieval: Retrieval) -> list[ScoredSentence]:
         """Every sentence of the retrieved chunks, scored against the question."""
         slots, texts = [], []
+        cells_of: list[tuple[int, str]] = []  # a table row's cells, each said with its row and column
         for rank, scored in enumerate(retrieval.chunks):
             chunk = scored.chunk
             for i, sentence in enumerate(chunk.sentences):
                 if len(sentence.split()) >= _MIN_SENTENCE_WORDS and not safety.addresses_model(sentence):
                     slots.append((rank, chunk, i))
                     # The section heading gives a bare sentence its subject ("Waiting period: …").
-                    texts.append(f"{chunk.section}: {sentence}" if chunk.section else sentence)
+                    subject = f"{chunk.section}: " if chunk.section else ""
+                    texts.append(subject + sentence)
+                    row = row_cells(sentence) if LABEL_MARK in sentence else None
+                    if row is not None and len(row.cells) > 1:
+                        cells_of += [(len(texts) - 1, f"{subject}{row.label}{LABEL_MARK}{name}{NAME_MARK if name else ''}{value}")
+                                     for name, value in row.cells]
         if not texts:
             return []
         query = np.asarray(retrieval.query_vector)
@@ -233,6 +254,7 @@ class Assistant:
         topic_vector = query if topic == retrieval.question else self.embedder.embed([self.glossary.expand(topic)])[0]
         vectors = self.sentence_vectors(texts)
         similarities, topic_similarities = vectors @ query, vectors @ topic_vector
+        similarities, topic_similarities = self._best_cell(cells_of, similarities, topic_similarities, query, topic_vector)
         chunk_similarity = {s.chunk.id: s.dense_similarity for s in retrieval.chunks if s.dense_similarity}
         missing = [s.chunk.id for s in retrieval.chunks if s.chunk.id not in chunk_similarity]
         for chunk_id, vector in self.store.embeddings_for(retrieval.ledger, missing).items():

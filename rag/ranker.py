@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from core.errors import ConfigError
+from core.lexical import content_terms
+from core.rows import LABEL_MARK, row_cells
 from rag.types import ScoredSentence
 
 DEFAULT_RANKER = Path(__file__).resolve().parent / "data" / "sentence_ranker.json"
@@ -45,7 +47,8 @@ FEATURES = ("similarity", "chunk_similarity", "overlap", "chunk_rank", "topic_si
             "faq", "ends_with_colon", "log_words", "short", "has_number", "example", "leans_back",
             "duration_asked_and_held", "amount_asked_and_held", "contact_asked_and_held",
             "eligibility_asked_and_held", "holds_duration", "holds_amount", "score", "heading_similarity",
-            "early_overlap", "distinct_overlap", "distinct_early_overlap", "starts_lower")
+            "early_overlap", "distinct_overlap", "distinct_early_overlap", "starts_lower",
+            "table_row", "row_label_overlap", "row_number_fits")
 
 
 # Features also given relative to the best of the question's candidates: what counts is being the
@@ -60,6 +63,38 @@ def feature_matrix(question: str, sentences: list) -> np.ndarray:
     x = np.asarray([features(question, s) for s in sentences], dtype=float)
     columns = [FEATURES.index(name) for name in RELATIVE]
     return np.hstack([x, x[:, columns] - x[:, columns].max(axis=0)])
+
+
+# A row label that is a span of numbers: "40-44", "30–34", "Under 30", "70+", "3 to 5 years".
+_SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*(\d+(?:\.\d+)?)")
+_UNDER = re.compile(r"\b(?:under|below|less than|up to)\s+(\d+(?:\.\d+)?)", re.IGNORECASE)
+_OVER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\+|or (?:more|older|over))|\b(?:over|above)\s+(\d+(?:\.\d+)?)", re.IGNORECASE)
+_NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
+
+
+def row_features(question: str, sentence) -> tuple[float, float, float]:
+    """For a table row's statement (core/rows.py): that it is one, the share of its label's words
+    the question has (a row is named by its label: "Family", "Employee + spouse"), and whether a
+    number in the question falls in the label's span ("age 45" in the "45-49" row). Zeros for prose."""
+    text = sentence.text
+    row = row_cells(text) if LABEL_MARK in text else None
+    if row is None:
+        return 0.0, 0.0, 0.0
+    label_terms = content_terms(row.label)
+    overlap = len(label_terms & sentence.matched) / len(label_terms) if label_terms else 0.0
+    asked = [float(n) for n in _NUMBER.findall(question)]
+    fits = 0.0
+    if asked:
+        if m := _SPAN.search(row.label):
+            low, high = float(m.group(1)), float(m.group(2))
+            fits = float(any(low <= n <= high for n in asked))
+        elif m := _UNDER.search(row.label):
+            fits = float(any(n < float(m.group(1)) for n in asked))
+        elif m := _OVER.search(row.label):
+            fits = float(any(n >= float(m.group(1) or m.group(2)) for n in asked))
+        else:
+            fits = float(any(float(n) in asked for n in _NUMBER.findall(row.label)))
+    return 1.0, overlap, fits
 
 
 def features(question: str, sentence) -> tuple[float, ...]:
@@ -79,7 +114,7 @@ def features(question: str, sentence) -> tuple[float, ...]:
             float(duration), float(amount), sentence.score, sentence.heading_similarity, sentence.early_overlap,
             sentence.distinct_overlap, sentence.distinct_early_overlap,
             # a sentence cut from a table row or a heading ("coverage in the PPO costs…") opens in lower case
-            float(text[:1].islower()))
+            float(text[:1].islower()), *row_features(question, sentence))
 
 
 @dataclass(frozen=True)
@@ -173,9 +208,13 @@ def _squash(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def holds_answer(text: str, must_include: tuple[str, ...], key_sentences: tuple[str, ...]) -> bool:
+def holds_answer(text: str, must_include: tuple[str, ...], key_sentences: tuple[str, ...],
+                 table_row: tuple[str, ...] = ()) -> bool:
     """The label: the sentence is a key sentence, or holds a key fact (and, where the question names
-    its key sentences, shares much of one: "30 days" alone is in many rules)."""
+    its key sentences, shares much of one: "30 days" alone is in many rules). A table-cell question's
+    answer is its row: the row's label and the asked cell together ("$13.20" is in other rows too)."""
+    if table_row and not all(cell.lower() in text.lower() for cell in table_row):
+        return False
     if any(_squash(k) in _squash(text) for k in key_sentences):
         return True
     if not any(f.lower() in text.lower() for f in must_include):
@@ -202,5 +241,5 @@ def ranker_examples(questions, candidates_of) -> list[RankerExample]:
         # features are measured against the best of these.
         best = max(c.score for c in candidates)
         for sentence in (c for c in candidates if c.score >= best - CASE_MARGIN):
-            examples.append(RankerExample(q.question, sentence, holds_answer(sentence.text, q.must_include, q.key_sentences)))
+            examples.append(RankerExample(q.question, sentence, holds_answer(sentence.text, q.must_include, q.key_sentences, q.table_row)))
     return examples

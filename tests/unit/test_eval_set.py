@@ -32,7 +32,8 @@ def page_text(source: str, page: int | None) -> str:
 
 
 @pytest.mark.parametrize("name,minimum,unanswerable", [("questions.jsonl", 100, 20), ("calibration.jsonl", 30, 10),
-                                                          ("holdout.jsonl", 50, 10), ("formats_holdout.jsonl", 56, 0)])
+                                                          ("holdout.jsonl", 50, 10), ("formats_holdout.jsonl", 56, 0),
+                                                          ("formats_dev.jsonl", 56, 0)])
 def test_question_file_shape(name, minimum, unanswerable):
     questions = load_questions(EVAL / name)
     assert len(questions) >= minimum
@@ -63,7 +64,7 @@ def questions_in(name):
 
 
 @pytest.mark.parametrize("name", ["questions.jsonl", "calibration.jsonl", "holdout.jsonl", "dialogues.jsonl",
-                                  "formats_holdout.jsonl"])
+                                  "formats_holdout.jsonl", "formats_dev.jsonl"])
 def test_expected_pages_state_the_key_facts(name):
     problems = []
     for q in questions_in(name):
