@@ -379,6 +379,7 @@ def safety_sets(root: Path) -> list[SafetySetFile]:
             SafetySetFile("ordinary 9 (dev, was blind)", folder / "blind9_ordinary.jsonl", False),
             SafetySetFile("risk 10 (dev)", folder / "safety_dev10_risk.jsonl", False),
             SafetySetFile("ordinary 10 (dev)", folder / "safety_dev10_ordinary.jsonl", False),
+            SafetySetFile("ordinary 11 (dev)", folder / "safety_dev11_ordinary.jsonl", False),
             SafetySetFile("risk, blind 10 (held out)", folder / "blind10_risk.jsonl", True),
             SafetySetFile("ordinary, blind 10 (held out)", folder / "blind10_ordinary.jsonl", True)]
 

@@ -181,7 +181,7 @@ _LEGAL = {
 # Explicit first-person statements of intent, wish or act. These alone decide CRISIS: each was
 # checked against every ordinary, distress and concern message of the development sets (none hit).
 _EXPLICIT_SELF = [
-    r"\b(?:kill|killing|hang|hanging|drown|drowning|poison|poisoning) my ?self\b",
+    r"\b(?:kill|killing|hang|hanging|drown|drowning|poison|poisoning) my ?self\b(?! out to dry)",  # the idiom
     r"\b(?:unalive|un-alive) my ?self\b",  # not "kms" alone: people quote a coworker's "lol kms" (a feature, not a rule)
     r"\b(?:i|im|i am|ive been|i have been|i feel|i felt|feeling|been) (?:so |really |very |kinda |kind of |pretty |a bit |a little )?"
     r"su+[ie]*c+[ie]*d(?:al|el)\b",
@@ -197,7 +197,7 @@ _EXPLICIT_SELF = [
     r"\b(?:i|im|i am|ill|i will|ive|i have) (?:(?!not |dont |never |wont |didnt |wouldnt |cant |no )\w+ ){0,2}(?:(?:planning|planned|plan|going|gonna|about|ready|decided|decide)"
     r" (?:to |on )?)?(?:(?<!an )(?<!the )overdos(?:e|ing)\b(?! of| on (?:coffee|caffeine|sugar|candy|chocolate|work|meetings|emails?|netflix|tv))"
     r"|jump(?:ing)? (?:off|from) (?:the |a |my )?(?:\w+ ){0,2}(?:bridge|roof|building|balcony|ledge|overpass|cliff|window|tower)"
-    r"|jump(?:ing)? in front of|hang(?:ing)? my ?self|shoot(?:ing)? my ?self|slit(?:ting)? my|cut(?:ting)? my (?:wrists?|throat))",
+    r"|jump(?:ing)? in front of|hang(?:ing)? my ?self(?! out to dry)|shoot(?:ing)? my ?self|slit(?:ting)? my|cut(?:ting)? my (?:wrists?|throat))",
     # self-harm now, in the first person: "i cut myself again", "me volvi a cortar"
     # (not "i cut myself on a box at work": an accident is a workers' comp question)
     r"\b(?:keep|kept|been|started|start|im|i am) (?:cutting|burning|hurting) my ?self\b",

@@ -40,3 +40,8 @@ def test_explicit_statements_in_many_wordings_decide_alone(text):
 ])
 def test_look_alikes_are_left_to_the_classifier(text):
     assert not safety.states_risk_explicitly(text)
+
+
+def test_hanging_oneself_out_to_dry_is_an_idiom():
+    assert not safety.states_risk_explicitly("not trying to hang myself out to dry here but if i report my manager am i protected?")
+    assert safety.states_risk_explicitly("i want to hang myself")
