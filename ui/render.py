@@ -20,13 +20,59 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", _AUTOLINKS.sub("\u2060", text))
 
 
+# An answer's pieces: each sentence (or run of sentences) ends at its citation markers.
+_PIECE_END = re.compile(r"(?<=\])\s+(?=\S)")
+_MARKERS = re.compile(r"((?:\s*\[\d+\])+)\s*$")
+
+
 def answer_markdown(answer: Answer) -> str:
-    """The answer with its [n] markers kept readable as bold reference numbers."""
-    paragraphs = []
-    for paragraph in answer.text.split("\n\n"):
-        escaped = escape_markdown(paragraph)
-        paragraphs.append(_CITATION_MARK.sub(r"**[\1]**", escaped))
-    return "\n\n".join(paragraphs)
+    """The answer with its [n] markers kept readable as bold reference numbers, and two or more
+    table rows quoted in a row (ingest/tables.py statements) shown as a small table again."""
+    return "\n\n".join(_paragraph_markdown(paragraph) for paragraph in answer.text.split("\n\n"))
+
+
+def _prose(text: str) -> str:
+    return _CITATION_MARK.sub(r"**[\1]**", escape_markdown(text))
+
+
+def _paragraph_markdown(paragraph: str) -> str:
+    from core.rows import statement_cells
+
+    parts: list[str] = []
+    prose: list[str] = []
+    run: list[tuple[str, object, str]] = []  # (the piece as written, its RowCells, its markers)
+
+    def flush_run() -> None:
+        if len(run) >= 2:
+            if prose:
+                parts.append(_prose(" ".join(prose)))
+                prose.clear()
+            columns: list[str] = []
+            for _, cells, _ in run:
+                columns.extend(name for name, _ in cells.cells if name not in columns)
+            lines = ["| | " + " | ".join(_cell(c) for c in columns) + " | |", "|" + " --- |" * (len(columns) + 2)]
+            for _, cells, markers in run:
+                values = dict(cells.cells)
+                lines.append("| " + " | ".join(_cell(v) for v in [cells.label, *(values.get(c, "") for c in columns)])
+                             + " | " + _prose(markers) + " |")
+            parts.append("\n".join(lines))
+        else:
+            prose.extend(piece for piece, _, _ in run)
+        run.clear()
+
+    for piece in _PIECE_END.split(paragraph.strip()):
+        found = _MARKERS.search(piece)
+        cells = statement_cells(piece[:found.start()].strip()) if found else None
+        if cells is None or not cells.label:
+            flush_run()
+            prose.append(piece)
+        else:
+            run.append((piece, cells, found.group(1).strip()))
+    flush_run()
+    if prose:
+        parts.append(_prose(" ".join(prose)))
+    return "\n\n".join(parts)
+
 
 
 def citation_heading(citation: Citation) -> str:
