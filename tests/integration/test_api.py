@@ -42,10 +42,11 @@ def api_index(tmp_path_factory):
 
 
 @contextmanager
-def served(index, log_path, **settings):
+def served(index, log_path, extra_env=None, **settings):
     """`benefits-qa serve` in a subprocess on a free loopback port, its output in log_path; its URL."""
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", **{f"BENEFITS_QA_{k.upper()}": str(v) for k, v in settings.items()}}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", **{f"BENEFITS_QA_{k.upper()}": str(v) for k, v in settings.items()},
+           **(extra_env or {})}
     with open(log_path, "w") as log:
         process = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--index", str(index)],
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -225,6 +226,36 @@ def test_without_keys_it_serves_loopback_only(api_index, tmp_path):
     with served(api_index, tmp_path / "open.log", api_keys="") as url:
         response = ask(url, {"question": QUESTIONS[1]}, key=None)
         assert response.status_code == 200 and not response.json()["abstained"]
+
+
+# Injected into the server process: an unexpected error whose message quotes the question.
+FAULT = """
+from rag.answer import Assistant
+
+_ask = Assistant.ask
+
+
+def _failing(self, question, history=None, on_token=None):
+    if "inject-fault" in question:
+        raise RuntimeError("could not answer " + question)
+    return _ask(self, question, history, on_token)
+
+
+Assistant.ask = _failing
+"""
+
+
+def test_an_unexpected_error_is_a_500_logged_without_its_message(api_index, tmp_path):
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(FAULT)
+    log_path = tmp_path / "fault.log"
+    with served(api_index, log_path, {"PYTHONPATH": f"{inject}{os.pathsep}{ROOT}"}, api_keys=KEYS[0]) as url:
+        assert_error(ask(url, {"question": "inject-fault: is otter-secret-4410 leave paid?"}), 500, "log")
+        assert ask(url, {"question": QUESTIONS[0]}).status_code == 200  # the server goes on
+    text = log_path.read_text()
+    assert "unexpected RuntimeError while answering /v1/ask" in text and "_failing" in text  # type and frames
+    assert "otter-secret-4410" not in text and "could not answer inject" not in text
 
 
 def test_the_server_log_has_paths_and_no_question_text(api, server_log):
