@@ -228,6 +228,27 @@ def test_without_keys_it_serves_loopback_only(api_index, tmp_path):
         assert response.status_code == 200 and not response.json()["abstained"]
 
 
+def test_healthz_is_503_while_no_document_is_live(tmp_path):
+    docs, index = tmp_path / "docs", tmp_path / "emptied"
+    docs.mkdir()
+    (docs / "pto.md").write_text("# PTO\n\nFull-time employees accrue 15 days of PTO per year.\n")
+    assert run_cli("ingest", docs, index=index).returncode == 0
+    (docs / "pto.md").unlink()
+    assert run_cli("ingest", docs, index=index).returncode == 0  # removed: an index of no documents
+    port = free_port()
+    with open(tmp_path / "emptied.log", "w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--index", str(index)],
+                                   cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"}, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/docs", process, 120)
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz")
+        assert health.status_code == 503
+        assert health.json() == {"status": "empty", "index": False, "documents": 0, "updated_at": health.json()["updated_at"]}
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 # Injected into the server process: an unexpected error whose message quotes the question.
 FAULT = """
 from rag.answer import Assistant
