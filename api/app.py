@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 
 from core.access import SlidingWindow, matching_key
 from core.config import MAX_HISTORY_ITEMS, MAX_QUESTION_CHARS, MAX_REQUEST_BYTES, PREFIX, Settings
-from core.errors import BenefitsQAError, IndexMissingError, frames_of
+from core.errors import BenefitsQAError, frames_of
 from rag.answer import Assistant
 from rag.errors import QuestionTooLong
 from rag.types import CRISIS
@@ -197,7 +197,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
 
     @app.post("/v1/ask", response_model=None, responses={
         200: {"model": AskResponse}, 400: {"model": ErrorBody}, 401: {"model": ErrorBody},
-        413: {"model": ErrorBody}, 415: {"model": ErrorBody}, 429: {"model": ErrorBody}, 503: {"model": ErrorBody}})
+        413: {"model": ErrorBody}, 415: {"model": ErrorBody}, 429: {"model": ErrorBody}})
     async def ask(body: AskRequest) -> JSONResponse:
         """Answer one question, as `benefits-qa ask --json` does."""
         try:
@@ -205,8 +205,6 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         except QuestionTooLong as refused:  # its message opens with the crisis resources, if any
             return error(400, str(refused), f"Send at most {MAX_QUESTION_CHARS} characters.",
                          crisis=refused.safety == CRISIS, safety=refused.safety)
-        except IndexMissingError as err:
-            return error(503, str(err), "The index is gone: the maintainers need to ingest the documents again.")
         except BenefitsQAError as err:  # an empty question, and the like: the message says what to do
             return error(400, str(err), _BODY_HINT)
         return JSONResponse(answer.to_json())

@@ -292,3 +292,9 @@ def test_the_server_log_has_paths_and_no_question_text(api, server_log):
     leaked = [q for q in SENT if len(q.strip()) >= 10 and q.strip() in text]
     assert leaked == [] and len(SENT) > 20
     assert all(key not in text for key in KEYS)
+
+
+def test_serve_without_an_index_says_how_to_build_one(tmp_path):
+    result = run_cli("serve", "--port", free_port(), index=tmp_path / "nowhere", timeout=120)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "benefits-qa ingest" in result.stderr
