@@ -74,9 +74,9 @@ def error(status: int, message: str, hint: str, headers: dict | None = None, **e
 
 
 class Gate:
-    """ASGI middleware in front of the routes, in this order: an API key (when keys are set),
-    the client's rate, the body's type (JSON) and size. It also turns an unexpected error into a 500 whose log
-    line carries the error's type and frames only."""
+    """ASGI middleware in front of the routes, in this order: an API key (when keys are set), the
+    client's rate, the body's type (JSON) and size. It also turns an unexpected error into a 500
+    whose log line carries the error's type and frames only."""
 
     def __init__(self, app, settings: Settings):
         self.app = app
