@@ -108,6 +108,13 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from api.server import serve
+
+    serve(_settings(args), args.host, args.port)
+    return 0
+
+
 def cmd_status(args) -> int:
     from dataclasses import asdict
 
@@ -385,6 +392,12 @@ def build_parser() -> argparse.ArgumentParser:
     index_flag(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser("serve", help="serve the HTTP API (POST /v1/ask, GET /healthz, docs at /docs)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; another needs BENEFITS_QA_API_KEYS)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    index_flag(p)
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("status", help="list the documents that are live in the index")
     index_flag(p)

@@ -23,6 +23,11 @@ MAX_QUESTION_CHARS = 2000
 # A follow-up is searched together with the question it follows, which may itself be a follow-up.
 # The model reads only 256 word pieces (~1,000 characters), so a longer chain adds cost, not context.
 MAX_SEARCHED_CHARS = 1000
+# The HTTP API (api/) reads at most this much of a request body: a question of MAX_QUESTION_CHARS
+# with its history fits, and a larger body is refused before it is read.
+MAX_REQUEST_BYTES = 16 * 1024
+# Earlier questions sent with one API question: condense() joins at most the last few anyway.
+MAX_HISTORY_ITEMS = 20
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Nothing may be fetched from a model hub at run time, and nothing reported home.
@@ -139,6 +144,11 @@ class Settings:
     # comma-separated string) holds maintainer_group; empty: nobody, and no maintainers' page.
     groups_claim: str = "groups"
     maintainer_group: str = ""
+    # The HTTP API (`benefits-qa serve`): its keys, comma-separated, each sent as `Authorization:
+    # Bearer <key>`. Empty: no key is asked for, and the API refuses to start unless bound to loopback.
+    api_keys: str = ""
+    # Questions each client (each API key, or each address without keys) may ask per minute.
+    api_requests_per_minute: int = 60
     hr_contact: str = "the HR Service Center (hr@larkspur.example, 1-800-555-0142)"
     eap_line: str = "BrightPath EAP, 24/7: 1-800-555-0199"
 
@@ -146,6 +156,10 @@ class Settings:
     def employer_words(self) -> set[str]:
         names = {w for name in self.employer_names.split(",") for w in re.findall(r"[a-z0-9']+", name.lower())}
         return names | {"company", "company's", "employer", "employer's"} | {n + "'s" for n in names}
+
+    @property
+    def api_key_list(self) -> list[str]:
+        return [key.strip() for key in self.api_keys.split(",") if key.strip()]
 
     @property
     def embed_model_path(self) -> str:
@@ -212,6 +226,8 @@ _ENV_FIELDS = {
     "LLM_GGUF": ("llm_gguf", str),
     "LLM_MAX_TOKENS": ("llm_max_tokens", int),
     "LLM_TIMEOUT": ("llm_timeout", float),
+    "API_KEYS": ("api_keys", str),
+    "API_REQUESTS_PER_MINUTE": ("api_requests_per_minute", int),
     "HR_CONTACT": ("hr_contact", str),
     "EAP_LINE": ("eap_line", str),
 }
@@ -255,4 +271,6 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides) -> Sett
         raise ConfigError(
             f"{PREFIX}EMBED_BACKEND must be onnx-int8, onnx or torch, not {settings.embed_backend!r}."
         )
+    if settings.api_requests_per_minute < 1:
+        raise ConfigError(f"{PREFIX}API_REQUESTS_PER_MINUTE must be at least 1, not {settings.api_requests_per_minute}.")
     return settings

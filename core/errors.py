@@ -1,4 +1,5 @@
 """Errors a user can fix. Each message says what went wrong and what to do; the CLI and app show it."""
+import traceback
 
 
 class BenefitsQAError(Exception):
@@ -11,3 +12,9 @@ class ConfigError(BenefitsQAError):
 
 class IndexMissingError(BenefitsQAError):
     pass
+
+
+def frames_of(err: BaseException) -> str:
+    """An unexpected error's stack frames, for a log: never its message, which may quote what the
+    user typed (the app and the API log the type and these)."""
+    return "".join(traceback.format_list(traceback.extract_tb(err.__traceback__)))

@@ -17,7 +17,7 @@ from rag.conversation import condense
 from core.config import MAX_QUESTION_CHARS, Settings
 from core.embed import Embedder
 from core.errors import BenefitsQAError
-from rag.errors import LLMUnavailable
+from rag.errors import LLMUnavailable, QuestionTooLong
 from rag.glossary import Glossary
 from core.store import IndexStore
 from core.lexical import content_terms, without_words
@@ -88,8 +88,9 @@ class Assistant:
             raise BenefitsQAError("The question is empty: type what you want to know.")
         found = self.safety_check(question)  # first, and on every message however long
         if len(question) > MAX_QUESTION_CHARS:
-            raise BenefitsQAError("\n\n".join(filter(None, [self.preamble(found), f"The question is over {MAX_QUESTION_CHARS} characters: "
-                                                                                   "shorten it to the point you need answered."])))
+            raise QuestionTooLong("\n\n".join(filter(None, [self.preamble(found), f"The question is over {MAX_QUESTION_CHARS} characters: "
+                                                                                  "shorten it to the point you need answered."])),
+                                  found.outcome)
         searched_for = condense(question, history or [])
         retrieval = self.retriever.retrieve(searched_for)
         candidates = self.score_sentences(retrieval)

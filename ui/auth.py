@@ -19,10 +19,9 @@ import hmac
 import logging
 import secrets
 import threading
-import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from core.access import SlidingWindow, token_matches
 
 log = logging.getLogger("benefits_qa.maintainer")
 
@@ -52,45 +51,8 @@ def pass_is_valid(maintainer_pass: object, token: str, binding: str, now: float)
     return hmac.compare_digest(maintainer_pass.mac, _mac(token, binding, maintainer_pass.expires_at))
 
 
-def token_matches(given: str, token: str) -> bool:
-    return hmac.compare_digest(given.encode(), token.encode())  # constant time
-
-
-@dataclass(frozen=True)
-class GuessCount:
-    from_source: int
-    in_all: int
-
-
-@dataclass
-class GuessLimiter:
-    """Wrong tokens per source and in all within a sliding window; at a limit, sign-in is refused."""
-    per_source: int
-    total: int
-    window: float  # seconds
-    clock: Callable[[], float] = time.monotonic
-    _failures: deque = field(default_factory=deque)  # (time, source), oldest first
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def _prune(self) -> None:
-        horizon = self.clock() - self.window
-        while self._failures and self._failures[0][0] <= horizon:
-            self._failures.popleft()
-
-    def _count(self, source: str) -> GuessCount:
-        return GuessCount(sum(1 for _, s in self._failures if s == source), len(self._failures))
-
-    def locked(self, source: str) -> bool:
-        with self._lock:
-            self._prune()
-            count = self._count(source)
-            return count.from_source >= self.per_source or count.in_all >= self.total
-
-    def record_failure(self, source: str) -> GuessCount:
-        with self._lock:
-            self._prune()
-            self._failures.append((self.clock(), source))
-            return self._count(source)
+# The limiter of wrong tokens: a sliding window per source (IP address) and in all (core/access.py).
+GuessLimiter = SlidingWindow
 
 
 _limiters: dict[tuple, GuessLimiter] = {}
@@ -122,7 +84,7 @@ def check_guess(settings, given: str, source: str) -> bool | None:
     if token_matches(given, settings.admin_token):
         log.info("maintainer signed in from %s", source)
         return True
-    count = limiter.record_failure(source)
+    count = limiter.record(source)
     log.warning("maintainer sign-in: wrong token from %s (%d from this source, %d in all, in the last %g minutes)",
                 source, count.from_source, count.in_all, settings.admin_lockout_minutes)
     return False

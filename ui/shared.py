@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 from pathlib import Path
 
 import streamlit as st
 
 from core.config import load_settings
+from core.errors import frames_of
 from rag.prompts import read_raw, read_table, render
 from ui.auth import check_guess, issue_pass, pass_is_valid
 from ui.identity import Identity, identity_from, maintains
@@ -39,8 +39,7 @@ def starters(settings) -> list[tuple[str, str]]:
 def log_unexpected(err: BaseException) -> None:
     """The traceback of an unexpected error, for the maintainers: type and frames only, never the
     message, which may quote what the user typed."""
-    frames = "".join(traceback.format_list(traceback.extract_tb(err.__traceback__)))
-    log.error("unexpected %s while drawing the page\n%s", type(err).__name__, frames)
+    log.error("unexpected %s while drawing the page\n%s", type(err).__name__, frames_of(err))
 
 
 def _binding() -> str:

@@ -216,9 +216,9 @@ def test_the_guess_limit_is_per_source_and_global_and_ends():
 
     now = [0.0]
     limiter = GuessLimiter(per_source=2, total=3, window=60, clock=lambda: now[0])
-    limiter.record_failure("a")
-    assert limiter.record_failure("a").from_source == 2 and limiter.locked("a") and not limiter.locked("b")
-    assert limiter.record_failure("b").in_all == 3 and limiter.locked("c")  # the global limit
+    limiter.record("a")
+    assert limiter.record("a").from_source == 2 and limiter.locked("a") and not limiter.locked("b")
+    assert limiter.record("b").in_all == 3 and limiter.locked("c")  # the global limit
     now[0] = 61
     assert not limiter.locked("a") and not limiter.locked("c")
 

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -121,12 +122,14 @@ def test_a_wheel_install_carries_the_prompts_and_answers(tmp_path):
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source)
-    for name in ("core", "ingest", "rag", "ui", "cli", "prompts"):
+    for name in ("core", "ingest", "rag", "ui", "cli", "api", "prompts"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
                             "-w", str(tmp_path / "wheel"), str(source)], capture_output=True, text=True, timeout=600)
     assert built.returncode == 0, built.stderr[-2000:]
     wheel = next((tmp_path / "wheel").glob("*.whl"))
+    with zipfile.ZipFile(wheel) as packed:
+        assert {"api/app.py", "api/server.py", "cli/main.py"} <= set(packed.namelist())  # `benefits-qa serve` too
     target = tmp_path / "site"
     installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(target),
                                 str(wheel)], capture_output=True, text=True, timeout=600)
