@@ -199,9 +199,10 @@ def parse_pdf(path: Path, source: str, max_pages: int = Settings.max_pages, ocr:
     except ParseError:
         raise
     # Only pypdf's reading is inside the try: on a damaged file it raises its own errors and, from
-    # deep in its parser, Python's. Our layout code runs below, where a bug shows as a bug.
+    # deep in its parser, Python's (NotImplementedError: a stream filter it does not know, as a
+    # damaged filter name reads). Our layout code runs below, where a bug shows as a bug.
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            OSError, RecursionError, ZeroDivisionError, AssertionError) as exc:
+            OSError, RecursionError, ZeroDivisionError, AssertionError, NotImplementedError) as exc:
         if isinstance(exc, PyPdfError) and ("crypt" in str(exc).lower() or "crypt" in type(exc).__name__.lower()):
             raise ParseError(source, "the PDF is encrypted and cannot be opened",
                              "save an unprotected copy and ingest that") from None

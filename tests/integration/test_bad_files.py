@@ -2,7 +2,7 @@
 import io
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from ingest.parse import parse_file
 from ingest.pipeline import run_ingest
@@ -134,6 +134,7 @@ REAL_PDF = _real_pdf_bytes()
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@example(cuts=[(812, b"\x00")])  # found by CI: a damaged filter name, which pypdf does not implement
 @given(cuts=st.lists(st.tuples(st.integers(0, len(REAL_PDF) - 1), st.binary(min_size=0, max_size=40)),
                      min_size=1, max_size=6))
 def test_mutated_pdfs_never_crash_the_parser(tmp_path, cuts):
