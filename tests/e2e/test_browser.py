@@ -425,23 +425,28 @@ RESUME_SESSION = """
 """
 
 
+def upload_session_id(page) -> str:
+    """Drop a file on the maintainers' uploader and read the session id from its upload URL, as
+    anyone reading a proxy's access log could."""
+    uploads = []
+    page.on("request", lambda r: uploads.append(r.url) if "/_stcore/upload_file/" in r.url else None)
+    note = {"name": "note.txt", "mimeType": "text/plain", "buffer": b"Wellness leave note."}
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(files=[note])
+    deadline = time.time() + 30
+    while not uploads and time.time() < deadline:
+        page.wait_for_timeout(200)
+    session_id = re.search(r"/_stcore/upload_file/([^/]+)/", uploads[0]).group(1)
+    wait_idle(page)
+    return session_id
+
+
 def test_a_session_id_from_an_upload_url_does_not_carry_maintainer_status(browser, planted_server):
     """Point 5b: the session id is in every upload URL (so in proxy logs); a client that presented
     it resumed the session, maintainer status and all."""
-    import re as _re
-
     with open_app(browser, planted_server["url"]) as victim:
         ask(victim, "How many days of wellness leave do employees receive each year?")
         sign_in_as_maintainer(victim)
-        uploads = []
-        victim.on("request", lambda r: uploads.append(r.url) if "/_stcore/upload_file/" in r.url else None)
-        note = {"name": "note.txt", "mimeType": "text/plain", "buffer": b"Wellness leave note."}
-        victim.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(files=[note])
-        deadline = time.time() + 30
-        while not uploads and time.time() < deadline:
-            victim.wait_for_timeout(200)
-        session_id = _re.search(r"/_stcore/upload_file/([^/]+)/", uploads[0]).group(1)
-        wait_idle(victim)
+        session_id = upload_session_id(victim)
     time.sleep(2)  # the server stores the closed tab's session for a later reconnect
     # The maintainer's tab is closed; someone who read the id in a log presents it.
     context = browser.new_context(viewport={"width": 1280, "height": 900})

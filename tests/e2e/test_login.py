@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import secrets
 import shutil
 import subprocess
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
 from core.config import load_settings
 from ingest.pipeline import run_ingest
 from tests.conftest import CORPUS, ROOT
-from tests.e2e.test_browser import (RESUME_SESSION, ask, browser, pytestmark, shot, start_app,  # noqa: F401 (fixtures)
+from tests.e2e.test_browser import (RESUME_SESSION, ask, browser, pytestmark, shot, start_app, upload_session_id,  # noqa: F401 (fixtures)
                                     wait_idle)
 from tests.servers import free_port, wait_until_up
 
@@ -175,15 +173,7 @@ def test_a_maintainers_session_id_without_her_identity_cookie_gets_the_sign_in_s
         victim.locator("[data-testid='stSidebarNavLink']", has_text="Maintainers").click()
         victim.get_by_text("Add or replace documents").wait_for(timeout=60_000)
         wait_idle(victim)
-        uploads = []
-        victim.on("request", lambda r: uploads.append(r.url) if "/_stcore/upload_file/" in r.url else None)
-        note = {"name": "note.txt", "mimeType": "text/plain", "buffer": b"Wellness leave note."}
-        victim.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(files=[note])
-        deadline = time.time() + 30
-        while not uploads and time.time() < deadline:
-            victim.wait_for_timeout(200)
-        session_id = re.search(r"/_stcore/upload_file/([^/]+)/", uploads[0]).group(1)
-        wait_idle(victim)
+        session_id = upload_session_id(victim)
     time.sleep(2)  # the server keeps the closed tab's session for a reconnect
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
