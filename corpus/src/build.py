@@ -17,6 +17,8 @@ import datetime as dt
 import io
 import re
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -98,6 +100,59 @@ def make_table(rows: list[list[str]], width: float) -> Table:
     return table
 
 
+@dataclass(frozen=True)
+class Block:
+    """One piece of a source's body, as corpus/src/FORMAT.md writes it: a heading (level 1-3), a
+    paragraph (its lines joined), a bullet, a note, a table (rows of cells), a page break or a
+    column switch (level 1 or 2). Every writer (PDF here, Word in office.py) reads these."""
+
+    kind: str
+    text: str = ""
+    level: int = 0
+    rows: tuple[tuple[str, ...], ...] = ()
+
+
+def blocks(lines: list[str]) -> Iterator[Block]:
+    para: list[str] = []     # lines of the paragraph being collected
+    rows: list[tuple[str, ...]] = []
+
+    def flush() -> Iterator[Block]:
+        if para:
+            yield Block("paragraph", " ".join(para))
+            para.clear()
+        if rows:
+            yield Block("table", rows=tuple(rows))
+            rows.clear()
+
+    for raw in lines + [""]:
+        line = raw.strip()
+        if not line:
+            yield from flush()
+        elif line.startswith("|"):
+            if para:           # a table directly after a paragraph line ends that paragraph
+                yield from flush()
+            rows.append(tuple(c.strip() for c in line.strip("|").split("|")))
+        elif m := re.match(r"(#{1,3}) (.*)", line):
+            yield from flush()
+            yield Block("heading", m.group(2), level=len(m.group(1)))
+        elif line.startswith("- "):
+            yield from flush()
+            yield Block("bullet", line[2:])
+        elif line.startswith("> "):
+            yield from flush()
+            yield Block("note", line[2:])
+        elif line == "[pagebreak]":
+            yield from flush()
+            yield Block("pagebreak")
+        elif m := re.fullmatch(r"\[columns ([12])\]", line):
+            yield from flush()
+            yield Block("columns", level=int(m.group(1)))
+        else:
+            if rows:           # text directly after a table row ends the table
+                yield from flush()
+            para.append(line)
+
+
 def story_for(meta: dict, lines: list[str], width: float, col_width: float) -> list:
     story = [Paragraph(inline(meta["title"]), STYLES["title"])]
     if meta.get("subtitle"):
@@ -112,8 +167,6 @@ def story_for(meta: dict, lines: list[str], width: float, col_width: float) -> l
     story.append(Spacer(1, 14))
 
     held: list = []          # headings waiting to be kept together with what follows them
-    para: list[str] = []     # lines of the paragraph being collected
-    rows: list[list[str]] = []
     current_width = width
 
     def emit(flowable) -> None:
@@ -125,50 +178,30 @@ def story_for(meta: dict, lines: list[str], width: float, col_width: float) -> l
         else:
             story.append(flowable)
 
-    def flush() -> None:
-        if para:
-            emit(Paragraph(inline(" ".join(para)), STYLES["body"]))
-            para.clear()
-        if rows:
-            emit(make_table(rows, current_width))
-            rows.clear()
-
-    for raw in lines + [""]:
-        line = raw.strip()
-        if not line:
-            flush()
-        elif line.startswith("|"):
-            if para:           # a table directly after a paragraph line ends that paragraph
-                flush()
-            rows.append([c.strip() for c in line.strip("|").split("|")])
-        elif m := re.match(r"(#{1,3}) (.*)", line):
-            flush()
-            emit(Paragraph(inline(m.group(2)), STYLES[f"h{len(m.group(1))}"]))
-        elif line.startswith("- "):
-            flush()
-            emit(Paragraph(inline(line[2:]), STYLES["bullet"], bulletText="\u2022"))
-        elif line.startswith("> "):
-            flush()
-            emit(Paragraph(inline(line[2:]), STYLES["note"]))
-        elif line == "[pagebreak]":
-            flush()
+    for block in blocks(lines):
+        if block.kind == "paragraph":
+            emit(Paragraph(inline(block.text), STYLES["body"]))
+        elif block.kind == "table":
+            emit(make_table([list(r) for r in block.rows], current_width))
+        elif block.kind == "heading":
+            emit(Paragraph(inline(block.text), STYLES[f"h{block.level}"]))
+        elif block.kind == "bullet":
+            emit(Paragraph(inline(block.text), STYLES["bullet"], bulletText="\u2022"))
+        elif block.kind == "note":
+            emit(Paragraph(inline(block.text), STYLES["note"]))
+        elif block.kind == "pagebreak":
             story.extend(held + [PageBreak()])
             held.clear()
-        elif m := re.fullmatch(r"\[columns ([12])\]", line):
+        elif block.kind == "columns":
             # A layout switch starts a new page (platypus switches templates at page boundaries).
-            flush()
             story.extend(held)
             held.clear()
-            name = "two" if m.group(1) == "2" else "one"
+            name = "two" if block.level == 2 else "one"
             current_width = col_width if name == "two" else width
             if story and isinstance(story[-1], PageBreak):
                 story.insert(len(story) - 1, NextPageTemplate(name))
             else:
                 story.extend([NextPageTemplate(name), PageBreak()])
-        else:
-            if rows:           # text directly after a table row ends the table
-                flush()
-            para.append(line)
     story.extend(held)
     return story
 

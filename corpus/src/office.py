@@ -12,7 +12,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from build import EMPLOYER, build as build_pdf, long_date, parse
+from build import EMPLOYER, blocks, build as build_pdf, long_date, parse
 
 # **bold** spans in a line of source text.
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -64,43 +64,21 @@ def build_docx(path: Path) -> bytes:
     if meta.get("subtitle"):
         document.add_paragraph(meta["subtitle"], style="Subtitle")
     document.add_paragraph(_meta_line(meta))
-    paragraph: list[str] = []
-    rows: list[list[str]] = []
-
-    def flush() -> None:
-        if paragraph:
-            _add_runs(document.add_paragraph(), " ".join(paragraph))
-            paragraph.clear()
-        if rows:
-            table = document.add_table(rows=len(rows), cols=max(len(r) for r in rows))
+    for block in blocks(lines):  # page breaks and columns do not apply: a Word file has no fixed pages
+        if block.kind == "paragraph":
+            _add_runs(document.add_paragraph(), block.text)
+        elif block.kind == "table":
+            table = document.add_table(rows=len(block.rows), cols=max(len(r) for r in block.rows))
             table.style = "Table Grid"
-            for r, row in enumerate(rows):
+            for r, row in enumerate(block.rows):
                 for c, value in enumerate(row):
-                    cell = table.cell(r, c).paragraphs[0]
-                    _add_runs(cell, f"**{value}**" if r == 0 and value else value)
-            rows.clear()
-
-    for raw in lines + [""]:
-        line = raw.strip()
-        if not line:
-            flush()
-        elif line.startswith("|"):
-            if paragraph:
-                flush()
-            rows.append([c.strip() for c in line.strip("|").split("|")])
-        elif m := re.match(r"(#{1,3}) (.*)", line):
-            flush()
-            document.add_heading(m.group(2).strip(), level=len(m.group(1)))
-        elif line.startswith("- "):
-            flush()
-            _add_runs(document.add_paragraph(style="List Bullet"), line[2:])
-        elif line.startswith("> "):
-            flush()
-            _add_runs(document.add_paragraph(style="Intense Quote"), line[2:])
-        else:
-            if rows:
-                flush()
-            paragraph.append(line)
+                    _add_runs(table.cell(r, c).paragraphs[0], f"**{value}**" if r == 0 and value else value)
+        elif block.kind == "heading":
+            document.add_heading(block.text.strip(), level=block.level)
+        elif block.kind == "bullet":
+            _add_runs(document.add_paragraph(style="List Bullet"), block.text)
+        elif block.kind == "note":
+            _add_runs(document.add_paragraph(style="Intense Quote"), block.text)
     buffer = io.BytesIO()
     document.save(buffer)
     return _pinned(buffer.getvalue(), meta["effective"])
