@@ -94,9 +94,11 @@ def _ingest_table(report) -> str:
 
 
 def cmd_ask(args) -> int:
+    from core.types import Asker
     from rag.answer import Assistant
 
-    answer = Assistant(_settings(args)).ask(args.question)
+    groups = frozenset(g.strip() for g in (args.groups or "").split(",") if g.strip())
+    answer = Assistant(_settings(args)).ask(args.question, asker=Asker(groups))
     if args.json:
         print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return 0
@@ -132,7 +134,8 @@ def cmd_status(args) -> int:
           f"last updated {ledger.updated_at}")
     for e in sorted(ledger.documents.values(), key=lambda e: e.source):
         dated = f" effective {e.effective_date}" if e.effective_date else ""
-        print(f"  {e.source:<45} sha256:{e.doc_hash[:12]} {e.chunks:>4} chunks{dated}  ingested {e.ingested_at}")
+        shown = f"  for {', '.join(e.audience)}" if e.audience else ""
+        print(f"  {e.source:<45} sha256:{e.doc_hash[:12]} {e.chunks:>4} chunks{dated}  ingested {e.ingested_at}{shown}")
     return 0
 
 
@@ -353,6 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     index_flag(p)
     p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    p.add_argument("--groups", metavar="G1,G2",
+                   help="answer as a member of these groups (comma-separated): documents that .audiences.toml "
+                        "limits to other groups are not searched (default: none, as an anonymous employee)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="grade answers on a question file (hit@k, MRR, key facts, abstention)")

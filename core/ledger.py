@@ -32,6 +32,11 @@ class LedgerEntry:
     effective_date: str = ""
     origin: str = ""  # what was ingested to find it: a folder, a file, a URL or a sources file
     local_path: str = ""  # for a fetched URL, the saved copy under the index folder
+    # The groups the document is shown to (ingest/audiences.py); empty: everyone.
+    audience: tuple[str, ...] = ()
+
+    def shown_to(self, groups: frozenset[str]) -> bool:
+        return not self.audience or not groups.isdisjoint(self.audience)
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,16 @@ class Ledger:
     @property
     def chunk_count(self) -> int:
         return sum(e.chunks for e in {e.doc_hash: e for e in self.documents.values()}.values())
+
+    def hidden_from(self, groups: frozenset[str]) -> frozenset[str]:
+        """Content hashes of the live documents someone in `groups` may not see. A file shown to
+        them under another name is not hidden: its text is theirs to read there."""
+        shown = {e.doc_hash for e in self.documents.values() if e.shown_to(groups)}
+        return frozenset(e.doc_hash for e in self.documents.values() if e.doc_hash not in shown)
+
+    def shown(self, groups: frozenset[str]) -> "Ledger":
+        """The ledger as someone in `groups` may know it: only the documents shown to them."""
+        return replace(self, documents={s: e for s, e in self.documents.items() if e.shown_to(groups)})
 
     def page_file(self, source: str, index_dir: Path) -> Path | None:
         """The PDF to draw the live document's pages from: the OCR'd copy of a scan, which has the
@@ -82,7 +97,8 @@ def now_iso() -> str:
 
 def ledger_from_json(text: str) -> Ledger:
     data = json.loads(text)
-    documents = {src: LedgerEntry(**entry) for src, entry in data.get("documents", {}).items()}
+    documents = {src: LedgerEntry(**{**entry, "audience": tuple(entry.get("audience", ()))})
+                 for src, entry in data.get("documents", {}).items()}
     return Ledger(documents=documents, generation=data.get("generation", 0),
                   updated_at=data.get("updated_at", ""), embed_model=data.get("embed_model", ""),
                   store=data.get("store", ""))

@@ -36,6 +36,7 @@ class LexicalIndex:
     def __init__(self, chunk_ids: list[str], retriever, words: dict[str, int] | None = None):
         self.chunk_ids, self._retriever = chunk_ids, retriever
         self.words = words or {}  # the chunks' words and their counts, for typo repair (core/spelling.py)
+        self._masks: dict[frozenset[str], object] = {}  # bm25s weight masks, by hidden set
 
     @classmethod
     def build(cls, chunks: list[Chunk]) -> "LexicalIndex":
@@ -77,6 +78,20 @@ class LexicalIndex:
         retriever = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if chunk_ids else None
         return cls(chunk_ids, retriever, json.loads((folder / _WORDS_FILE).read_text()))
 
+    def _mask(self, hidden: frozenset[str]):
+        """1 for a chunk that may be shown, 0 for one of a hidden document (a chunk id starts
+        with its document's hash, ingest/chunk.py). Kept for the last few hidden sets."""
+        import numpy as np
+
+        mask = self._masks.get(hidden)
+        if mask is None:
+            prefixes = {h[:16] for h in hidden}
+            mask = np.asarray([0.0 if i[:16] in prefixes else 1.0 for i in self.chunk_ids], dtype=np.float32)
+            if len(self._masks) >= 16:
+                self._masks = {}
+            self._masks[hidden] = mask
+        return mask
+
     @property
     def rare_word_weight(self) -> float:
         """BM25's weight (Lucene IDF, bm25s's default) of a word found in one chunk only. Scores
@@ -85,14 +100,18 @@ class LexicalIndex:
         n = len(self.chunk_ids)
         return math.log(1 + (n - 0.5) / 1.5) if n else 1.0
 
-    def search(self, query: str, k: int) -> list[WordHit]:
+    def search(self, query: str, k: int, hidden: frozenset[str] = frozenset()) -> list[WordHit]:
+        """The k best chunks for the query's words, none of a document in `hidden` (content
+        hashes): they are masked out before ranking, so they take no place among the k."""
         if not self.chunk_ids:
             return []
         query_tokens = tokenize([query])
         if not query_tokens.ids or not query_tokens.ids[0]:
             return []
         k = min(k, len(self.chunk_ids))
-        results, scores = self._retriever.retrieve(_as_strings(query_tokens), k=k, show_progress=False)
+        mask = self._mask(hidden) if hidden else None
+        results, scores = self._retriever.retrieve(_as_strings(query_tokens), k=k, show_progress=False,
+                                                   weight_mask=mask)
         return [WordHit(self.chunk_ids[int(i)], float(s)) for i, s in zip(results[0], scores[0]) if s > 0]
 
 

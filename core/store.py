@@ -123,8 +123,11 @@ class ChromaStore:
     def doc_hashes(self) -> set[str]:
         return {m["doc_hash"] for m in self._all_rows(["metadatas"])["metadatas"]}
 
-    def dense_search(self, embedding, k: int) -> list[StoreHit]:
-        found = self.collection.query(query_embeddings=[[float(x) for x in embedding]], n_results=k,
+    def dense_search(self, embedding, k: int, hidden: frozenset[str] = frozenset()) -> list[StoreHit]:
+        """The k nearest chunks, none of a document in `hidden` (content hashes): Chroma filters
+        before it ranks, so a hidden document takes no place among the k."""
+        where = {"doc_hash": {"$nin": sorted(hidden)}} if hidden else None
+        found = self.collection.query(query_embeddings=[[float(x) for x in embedding]], n_results=k, where=where,
                                       include=["documents", "metadatas", "distances"])
         # Cosine space: distance = 1 - cosine similarity.
         return [StoreHit(_chunk(i, d, _strip(m)), 1.0 - distance) for i, d, m, distance
@@ -373,6 +376,7 @@ class IndexStore:
         self._written: list[ChromaStore] = []  # opened by this process's ingest: closed by close()
         self._lexical = None  # (store name, LexicalIndex)
         self._lexical_build = threading.Lock()
+        self._words: dict[tuple[str, frozenset[str]], dict[str, int]] = {}  # typo repair's words, per hidden set
         # Sections shown in context, for one generation: the chat redraws every web-page citation of
         # the conversation on each question, and a Chroma read for each cost more than the answer.
         self._sections: tuple[str, dict[tuple[str, str], tuple[str, ...]]] = ("", {})
@@ -421,9 +425,9 @@ class IndexStore:
             store.close()
 
     # -- reads (rag) ---------------------------------------------------------------------------
-    def dense_search(self, ledger: Ledger, embedding, k: int) -> list[StoreHit]:
+    def dense_search(self, ledger: Ledger, embedding, k: int, hidden: frozenset[str] = frozenset()) -> list[StoreHit]:
         with self._reading(ledger) as store:
-            return store.dense_search(embedding, k) if store else []
+            return store.dense_search(embedding, k, hidden) if store else []
 
     def embeddings_for(self, ledger: Ledger, ids: list[str]) -> dict[str, list[float]]:
         with self._reading(ledger) as store:
@@ -481,11 +485,29 @@ class IndexStore:
         if ledger.store and not LexicalIndex.saved_in(self.dir / _LEXICAL_DIR / ledger.store):
             self.lexical(ledger)
 
-    def lexical_search(self, ledger: Ledger, query: str, k: int) -> list[StoreHit]:
-        hits = self.lexical(ledger).search(query, k)
+    def lexical_search(self, ledger: Ledger, query: str, k: int, hidden: frozenset[str] = frozenset()) -> list[StoreHit]:
+        hits = self.lexical(ledger).search(query, k, hidden)
         with self._reading(ledger) as store:
             by_id = {c.id: c for c in store.chunks_by_ids([h.chunk_id for h in hits])} if store and hits else {}
         return [StoreHit(by_id[h.chunk_id], h.score) for h in hits if h.chunk_id in by_id]
+
+    def words(self, ledger: Ledger, hidden: frozenset[str] = frozenset()) -> dict[str, int]:
+        """The live chunks' words and their counts, for typo repair: a word only a hidden document
+        holds is left out, so a correction never names it. Kept per generation and hidden set."""
+        if not hidden:
+            return self.lexical(ledger).words
+        from core.spelling import word_counts
+
+        key = (ledger.store, hidden)
+        with self._lock:
+            found = self._words.get(key)
+        if found is None:
+            chunks = [c for c in self.live_chunks(ledger) if c.doc_hash not in hidden]
+            found = word_counts([f"{c.title} {c.section} {c.text}" for c in chunks])
+            with self._lock:
+                self._words = {k: v for k, v in self._words.items() if k[0] == ledger.store}
+                self._words[key] = found
+        return found
 
     def _drop_lexical_except(self, keep: str) -> None:
         for folder in (self.dir / _LEXICAL_DIR).glob(f"{STORE_PREFIX}*"):

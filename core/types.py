@@ -30,6 +30,15 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Asker:
+    """Who a question is answered for: the groups of the signed-in person (their identity
+    provider's groups claim), which decide the documents an answer may draw on. Anonymous askers
+    and the CLI without --groups have none: they see the documents meant for everyone."""
+
+    groups: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class WordHit:
     """A BM25 hit of the lexical index: the chunk's id and its score."""
 

@@ -1,14 +1,16 @@
 """Find the documents under the given paths and hash them; nothing is parsed here.
 
 A folder may hold a `.ingestignore` file: one glob pattern per line (relative to that folder,
-`dir/` for a whole folder, `#` for comments) naming what is not a document, such as sources.
+`dir/` for a whole folder, `#` for comments) naming what is not a document, such as sources; and
+an `.audiences.toml` naming documents meant for some groups only (ingest/audiences.py).
 """
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from ingest.audiences import pattern_matches, read_audiences
 
 IGNORE_FILE = ".ingestignore"
 
@@ -21,6 +23,7 @@ class SourceFile:
     sha256: str
     size: int
     note: str = ""  # e.g. where a fetched URL was redirected
+    audience: tuple[str, ...] = ()  # the groups it is shown to (.audiences.toml); empty: everyone
 
 
 def file_hash(path: Path) -> str:
@@ -40,13 +43,7 @@ def _ignore_patterns(root: Path) -> list[str]:
 
 
 def _ignored(relative: str, patterns: list[str]) -> bool:
-    for pattern in patterns:
-        if pattern.endswith("/"):
-            if relative.startswith(pattern) or f"/{pattern}" in f"/{relative}":
-                return True
-        elif fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(Path(relative).name, pattern):
-            return True
-    return False
+    return any(pattern_matches(relative, pattern) for pattern in patterns)
 
 
 def discover(paths: list[Path]) -> list[SourceFile]:
@@ -58,8 +55,10 @@ def discover(paths: list[Path]) -> list[SourceFile]:
             raise FileNotFoundError(f"{given} does not exist")
         if root.is_file():
             candidates = [(root, root.name)]
+            audiences = read_audiences(root.parent)  # the rules of its folder, by its name there
         else:
             patterns = _ignore_patterns(root)
+            audiences = read_audiences(root)
             candidates = []
             for path in sorted(root.rglob("*")):
                 relative = path.relative_to(root).as_posix()
@@ -68,6 +67,6 @@ def discover(paths: list[Path]) -> list[SourceFile]:
                 if not _ignored(relative, patterns):
                     candidates.append((path, relative))
         for path, source in candidates:
-            found[source] = SourceFile(path=path, source=source, origin=str(root),
-                                       sha256=file_hash(path), size=path.stat().st_size)
+            found[source] = SourceFile(path=path, source=source, origin=str(root), sha256=file_hash(path),
+                                       size=path.stat().st_size, audience=audiences.of(source))
     return list(found.values())

@@ -89,6 +89,7 @@ class IngestPlan:
     to_build: tuple[BuildItem, ...]
     removed: tuple[str, ...]
     reports: tuple[FileReport, ...]  # unchanged, renamed, removed, and the fetches that failed
+    regrouped: tuple[str, ...] = ()  # unchanged files shown to other groups now: a ledger change only
 
     @property
     def renamed(self) -> tuple[FileReport, ...]:
@@ -96,7 +97,7 @@ class IngestPlan:
 
     @property
     def writes(self) -> bool:
-        return bool(self.to_build or self.removed or self.model_changed or self.renamed)
+        return bool(self.to_build or self.removed or self.model_changed or self.renamed or self.regrouped)
 
 
 def _model_changed(old: Ledger, model: str) -> bool:
@@ -155,12 +156,18 @@ def plan(old: Ledger, candidates: Candidates, model: str) -> IngestPlan:
     by_hash = {e.doc_hash: e for e in old.documents.values()}
     present = {f.source for f in candidates.files}
     to_build: list[BuildItem] = []
+    regrouped: list[str] = []
     reports = list(candidates.failures)
     for f in candidates.files:
         previous = old.documents.get(f.source)
         moved_from = by_hash.get(f.sha256)
         if model_changed:
             to_build.append(BuildItem(f, UPDATED if previous else ADDED))
+        elif previous and previous.doc_hash == f.sha256 and previous.audience != f.audience:
+            carried[f.source] = _entry_for(previous, f)
+            regrouped.append(f.source)
+            reports.append(FileReport(f.source, UPDATED, previous.chunks,
+                                      note=f"shown to {_groups(f.audience)}, was {_groups(previous.audience)}"))
         elif previous and previous.doc_hash == f.sha256:
             carried[f.source] = _entry_for(previous, f)
             reports.append(FileReport(f.source, UNCHANGED, previous.chunks))
@@ -174,7 +181,11 @@ def plan(old: Ledger, candidates: Candidates, model: str) -> IngestPlan:
     removed = [src for src, e in old.documents.items()
                if e.origin in origins and src not in present and src not in failed_fetches and src not in renamed_from]
     reports += [FileReport(src, REMOVED, old.documents[src].chunks) for src in removed]
-    return IngestPlan(model, model_changed, carried, tuple(to_build), tuple(removed), tuple(reports))
+    return IngestPlan(model, model_changed, carried, tuple(to_build), tuple(removed), tuple(reports), tuple(regrouped))
+
+
+def _groups(audience: tuple[str, ...]) -> str:
+    return ", ".join(audience) if audience else "everyone"
 
 
 def execute(plan: IngestPlan, old: Ledger, settings: Settings, store: IndexStore, dry_run: bool = False,
@@ -189,7 +200,10 @@ def execute(plan: IngestPlan, old: Ledger, settings: Settings, store: IndexStore
     reports = [*plan.reports, *built.reports]
     for failed in (r for r in reports if r.status == FAILED):
         if failed.source in old.documents and not plan.model_changed:
-            live[failed.source] = old.documents[failed.source]  # a bad new copy never erases the good old one
+            # A bad new copy never erases the good old one; the groups it is for are today's.
+            audience = next((i.file.audience for i in plan.to_build if i.file.source == failed.source),
+                            old.documents[failed.source].audience)
+            live[failed.source] = replace(old.documents[failed.source], audience=audience)
 
     if generation is not None:
         for r in plan.renamed:
@@ -229,7 +243,7 @@ def _moved_origins(old: Ledger, files: list[SourceFile], origins: set[str]) -> s
 
 
 def _entry_for(entry: LedgerEntry, f: SourceFile) -> LedgerEntry:
-    return replace(entry, source=f.source, origin=f.origin, size=f.size,
+    return replace(entry, source=f.source, origin=f.origin, size=f.size, audience=f.audience,
                    local_path=str(f.path) if is_url(f.source) else "")
 
 
@@ -274,7 +288,7 @@ def _build(to_build: tuple[BuildItem, ...], settings, generation, progress, stor
             progress(done, len(to_build), f"reading {f.source}")
         if f.sha256 in built_hashes:  # the same content under a second name: its chunks are shared
             twin = built_hashes[f.sha256]
-            entries[f.source] = replace(twin, source=f.source, origin=f.origin,
+            entries[f.source] = replace(twin, source=f.source, origin=f.origin, audience=f.audience,
                                         local_path=str(f.path) if is_url(f.source) else "")
             reports.append(FileReport(f.source, status, twin.chunks, note="; ".join(filter(None, [f.note, f"same content as {twin.source}"]))))
             continue
@@ -287,7 +301,7 @@ def _build(to_build: tuple[BuildItem, ...], settings, generation, progress, stor
         entries[f.source] = LedgerEntry(
             source=f.source, doc_hash=f.sha256, title=doc.title, kind=doc.kind, chunks=len(chunks),
             size=f.size, ingested_at=now_iso(), version=doc.version, effective_date=doc.effective_date,
-            origin=f.origin, local_path=str(f.path) if is_url(f.source) else "")
+            origin=f.origin, local_path=str(f.path) if is_url(f.source) else "", audience=f.audience)
         built_hashes[f.sha256] = entries[f.source]
         reports.append(FileReport(f.source, status, len(chunks), note=f.note))
     vectors_of = model_id(settings)  # recorded on every vector this run stores

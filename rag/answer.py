@@ -20,6 +20,7 @@ from core.errors import BenefitsQAError
 from rag.errors import LLMUnavailable, QuestionTooLong
 from rag.glossary import Glossary
 from core.store import IndexStore
+from core.types import Asker
 from core.lexical import content_terms, without_words
 from core.rows import LABEL_MARK, NAME_MARK, row_cells
 from rag.parts import question_parts
@@ -57,18 +58,23 @@ class Assistant:
         self.retriever = HybridRetriever(self.store, self.embedder, self.glossary, settings)
         self._sentence_cache: dict[str, np.ndarray] = {}
 
-    def ask(self, question: str, history: list[str] | None = None, on_token=None) -> Answer:
-        return self.ask_with_evidence(question, history, on_token).answer
+    def ask(self, question: str, history: list[str] | None = None, on_token=None, asker: Asker = Asker()) -> Answer:
+        return self.ask_with_evidence(question, history, on_token, asker).answer
 
-    def cited_document(self, citation: Citation) -> CitedDocument:
-        """The cited document as the index has it now, for the citation viewer."""
+    def cited_document(self, citation: Citation, asker: Asker = Asker()) -> CitedDocument:
+        """The cited document as the index has it now, for the citation viewer; nothing of it (no
+        file, page or passage) when it is not shown to the asker's groups."""
         ledger = self.store.ledger()
+        entry = ledger.documents.get(citation.source)
+        if entry is not None and not entry.shown_to(asker.groups):
+            return CitedDocument(path=None, page_file=None, withheld=True)
         passage = () if citation.page else tuple(self.store.section_sentences(citation.source, citation.section))
         return CitedDocument(path=ledger.path_of(citation.source),
                              page_file=ledger.page_file(citation.source, self.settings.index_dir), passage=passage)
 
-    def index_status(self, today: date) -> IndexStatus:
-        ledger = self.store.ledger()
+    def index_status(self, today: date, asker: Asker = Asker()) -> IndexStatus:
+        """The documents the asker may see, and when they changed (the others are not counted)."""
+        ledger = self.store.ledger().shown(asker.groups)
         return IndexStatus(documents=len(ledger.documents), latest_change=latest_change(ledger.documents.values(), today),
                            updated_at=ledger.updated_at or "")
 
@@ -79,9 +85,10 @@ class Assistant:
         return LLMBackend(self.settings)
 
     def ask_with_evidence(self, question: str, history: list[str] | None = None,
-                          on_token=None) -> Answered:
+                          on_token=None, asker: Asker = Asker()) -> Answered:
         """The answer and the retrieval behind it (the evaluation scores both). `history` holds the
-        conversation's earlier questions as they were searched (Answer.searched_for), oldest first."""
+        conversation's earlier questions as they were searched (Answer.searched_for), oldest first.
+        Only documents shown to the asker's groups are searched."""
         started = time.perf_counter()
         question = " ".join(question.split())
         if not question:
@@ -92,7 +99,7 @@ class Assistant:
                                                                                   "shorten it to the point you need answered."])),
                                   found.outcome)
         searched_for = condense(question, history or [])
-        retrieval = self.retriever.retrieve(searched_for)
+        retrieval = self.retriever.retrieve(searched_for, asker)
         candidates = self.score_sentences(retrieval)
         # A follow-up is searched with the question before it: it is not split in parts.
         in_parts = searched_for == question and not self.evidence_is_weak(candidates, retrieval)
@@ -100,7 +107,7 @@ class Assistant:
                                   self.settings.max_answer_sentences, render(self.settings, "abstain.md"),
                                   lexical=retrieval.lexical_evidence,
                                   lexical_weight=self.settings.abstain_lexical_weight,
-                                  required=self.best_for_each_part(question) if in_parts else ())
+                                  required=self.best_for_each_part(question, asker) if in_parts else ())
         fallback: tuple[str, ...] = ()  # the note that a generated answer was not used
         if self.settings.llm and not composed.abstained:
             composed, fallback = self.generate(composed, retrieval, on_token)
@@ -112,12 +119,12 @@ class Assistant:
                  answer.crisis, searched_for != question)
         return Answered(answer, retrieval)
 
-    def best_for_each_part(self, question: str) -> tuple[ScoredSentence, ...]:
+    def best_for_each_part(self, question: str, asker: Asker = Asker()) -> tuple[ScoredSentence, ...]:
         """For a question in parts, the best sentence for each part that the documents cover (by the
         same abstention rule): the whole question's ranking may leave a part unanswered."""
         best = []
         for part in question_parts(question):
-            retrieval = self.retriever.retrieve(part)
+            retrieval = self.retriever.retrieve(part, asker)
             candidates = self.score_sentences(retrieval)
             if candidates and not self.evidence_is_weak(candidates, retrieval):
                 best.append(max(candidates, key=lambda c: c.score))

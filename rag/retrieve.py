@@ -7,7 +7,7 @@ from functools import cached_property
 
 from core.errors import ConfigError
 from core.spelling import Speller, english_words
-from core.types import Chunk
+from core.types import Asker, Chunk
 from rag.types import Retrieval, ScoredChunk
 from rag.versions import CURRENT, VersionRole, asks_about_past, version_roles
 
@@ -34,34 +34,40 @@ class HybridRetriever:
         return model_id(self.settings)
 
     def roles(self, ledger) -> dict[str, VersionRole]:
-        """Version roles of the live documents, worked out once per generation and day."""
-        key = (ledger.store, ledger.generation, date.today())
+        """Version roles of the documents in `ledger` (all live ones, or those shown to one asker:
+        a version they may not see neither replaces nor dates the one they may), worked out once
+        per generation, set of documents and day."""
+        key = (ledger.store, ledger.generation, frozenset(ledger.documents), date.today())
         cached = self._roles
         if cached is None or cached[0] != key:
-            cached = self._roles = (key, version_roles(ledger.documents.values(), key[2]))
+            cached = self._roles = (key, version_roles(ledger.documents.values(), key[-1]))
         return cached[1]
 
-    def speller(self, ledger) -> Speller:
-        """Typo repair from the live generation's words (saved with its BM25 index)."""
+    def speller(self, ledger, hidden: frozenset[str] = frozenset()) -> Speller:
+        """Typo repair from the words of the live generation's documents the asker may see."""
         cached = self._speller
-        if cached is None or cached[0] != ledger.store:
-            cached = self._speller = (ledger.store, Speller(self.store.lexical(ledger).words, english_words()))
+        if cached is None or cached[0] != (ledger.store, hidden):
+            cached = self._speller = ((ledger.store, hidden), Speller(self.store.words(ledger, hidden), english_words()))
         return cached[1]
 
-    def retrieve(self, question: str) -> Retrieval:
+    def retrieve(self, question: str, asker: Asker = Asker()) -> Retrieval:
+        """The ranked chunks for a question, from the documents shown to the asker's groups only:
+        the others are filtered out inside both searches, never after."""
         settings = self.settings
-        ledger = self.store.ledger()
+        live = self.store.ledger()
+        hidden = live.hidden_from(asker.groups)
+        ledger = live.shown(asker.groups) if hidden else live
         if ledger.embed_model and ledger.embed_model != self.model_id:
             # Questions embedded by another model (or backend) than the chunks rank badly, silently.
             raise ConfigError(
                 f"The index was embedded with {ledger.embed_model}, but questions would be embedded with "
                 f"{self.model_id}. Set BENEFITS_QA_EMBED_MODEL / BENEFITS_QA_EMBED_BACKEND to match the index, "
                 "or re-ingest (`benefits-qa ingest corpus/`) to embed it again with the current settings.")
-        question = self.speller(ledger).correct(question)  # "improvment" → "improvement"
+        question = self.speller(live, hidden).correct(question)  # "improvment" → "improvement"
         expanded = self.glossary.expand(question)
         query_vector = self.embedder.embed([expanded])[0]
-        dense = self.store.dense_search(ledger, query_vector, settings.retrieve_k)
-        lexical = self.store.lexical_search(ledger, expanded, settings.retrieve_k)
+        dense = self.store.dense_search(live, query_vector, settings.retrieve_k, hidden)
+        lexical = self.store.lexical_search(live, expanded, settings.retrieve_k, hidden)
         by_id: dict[str, Chunk] = {h.chunk.id: h.chunk for h in dense}
         by_id.update({h.chunk.id: h.chunk for h in lexical})
         similarity = {h.chunk.id: h.score for h in dense}
@@ -77,4 +83,4 @@ class HybridRetriever:
             question=question, ranked=tuple(ScoredChunk(by_id[i], fused[i], similarity.get(i, 0.0)) for i in ranked),
             query_vector=query_vector, expanded_query=expanded, context_k=settings.context_k,
             versions=roles, ledger=ledger,
-            lexical_evidence=max((h.score for h in lexical), default=0.0) / self.store.lexical(ledger).rare_word_weight)
+            lexical_evidence=max((h.score for h in lexical), default=0.0) / self.store.lexical(live).rare_word_weight)

@@ -214,6 +214,7 @@ class CitedDocument:
     path: Path | None  # None for a fetched page, or a file no longer where it was ingested from
     page_file: Path | None  # the OCR'd copy of a scan (its text can be highlighted), else `path`
     passage: tuple[str, ...] = ()
+    withheld: bool = False  # the document is not shown to the asker's groups: nothing of it is given
 
 
 @dataclass(frozen=True)

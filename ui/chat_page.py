@@ -12,7 +12,7 @@ from ui.pages import PageGoneError, PageTooLargeError
 from core.lexical import sentences
 from rag.prompts import read_raw, render
 from ui.render import answer_markdown, citation_heading, context_markdown, escape_markdown
-from ui.shared import get_assistant, page_image, starters
+from ui.shared import asker, get_assistant, page_image, starters
 from ui.types import AnsweredTurn, AskedTurn
 
 def show_answer(answer, assistant, turn: int, question: str, settings) -> None:
@@ -47,7 +47,10 @@ def show_citations(answer, assistant, turn: int, settings) -> None:
             st.markdown("> " + escape_markdown(c.snippet))
             st.caption(escape_markdown(f"{c.title} · {c.where()} · {c.section or 'no section'} · {c.source}"))
             quoted = tuple(sentences(c.snippet.rstrip("…")))  # to mark within the passage or page
-            document = assistant.cited_document(c)
+            document = assistant.cited_document(c, asker(settings))
+            if document.withheld:  # the citation outlived the groups that could see it (signed out, say)
+                st.info(read_raw(settings, "document_withheld.md"))
+                continue
             # No page image: the quoted sentences shown within their whole section.
             if document.passage and st.toggle("Show in context", key=f"context-{turn}-{c.n}"):
                 st.markdown(context_markdown(list(document.passage), set(quoted)))  # rows as a table
@@ -114,7 +117,7 @@ def chat_page() -> None:
         st.divider()
         st.markdown(read_raw(settings, "privacy.md"))
         # The documents' own dates, not the day of the last ingest; that only when no document has one.
-        status = assistant.index_status(date.today())
+        status = assistant.index_status(date.today(), asker(settings))
         if status.latest_change:
             st.caption(escape_markdown(f"Latest policy change effective {status.latest_change} · {status.documents} documents"))
         elif status.updated_at:
@@ -155,7 +158,8 @@ def answer_last_question(messages: list[AskedTurn | AnsweredTurn], assistant, se
 
         try:
             with st.spinner("Searching the policies…"):
-                answer = assistant.ask(question, history, on_token=show_stream if settings.llm else None)
+                answer = assistant.ask(question, history, on_token=show_stream if settings.llm else None,
+                                       asker=asker(settings))
             placeholder.empty()  # replaced by the checked answer below
         except BenefitsQAError as err:
             messages.pop()

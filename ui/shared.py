@@ -12,6 +12,7 @@ from core.errors import frames_of
 from rag.prompts import read_raw, read_table, render
 from ui.auth import check_guess, issue_pass, pass_is_valid
 from ui.identity import Identity, identity_from, maintains
+from core.types import Asker
 from ui.render import escape_markdown
 
 log = logging.getLogger("benefits_qa.app")
@@ -88,6 +89,13 @@ def signed_in(settings) -> Identity | None:
     if not (sign_in_configured() and st.user.is_logged_in):
         return None
     return identity_from(st.user.to_dict(), settings.groups_claim)
+
+
+def asker(settings) -> Asker:
+    """Whom this session's questions are answered for: the signed-in person's groups decide which
+    documents may be cited (.audiences.toml); without sign-in, none (documents for everyone)."""
+    identity = signed_in(settings)
+    return Asker(identity.groups) if identity else Asker()
 
 
 def sign_in_gate(settings) -> None:

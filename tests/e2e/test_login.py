@@ -16,17 +16,20 @@ from contextlib import contextmanager
 import pytest
 
 from core.config import load_settings
+from ingest.audiences import AUDIENCES_FILE
 from ingest.pipeline import run_ingest
 from tests.conftest import CORPUS, ROOT
 from tests.e2e.test_browser import (RESUME_SESSION, ask, browser, pytestmark, shot, start_app, upload_session_id,  # noqa: F401 (fixtures)
                                     wait_idle)
+from tests.pdf_factory import make_policy_pdf
 from tests.servers import free_port, wait_until_up
 
 OIDC_DIR = ROOT / "tests" / "e2e" / "oidc"
 NODE = shutil.which("node")
 MAINTAINERS = "benefits-maintainers"
+MANAGERS = "people-managers"
 ACCOUNTS = {
-    "maria": {"name": "Maria Okafor", "email": "maria.okafor@larkspur.example", "groups": ["staff", MAINTAINERS]},
+    "maria": {"name": "Maria Okafor", "email": "maria.okafor@larkspur.example", "groups": ["staff", MAINTAINERS, MANAGERS]},
     "sam": {"name": "Sam Lindqvist", "email": "sam.lindqvist@larkspur.example", "groups": ["staff"]},
 }
 pytestmark = [
@@ -37,22 +40,35 @@ pytestmark = [
 ]
 
 
+GUIDE = "manager-guide-workforce-changes.pdf"
+GUIDE_FACT = ("Before announcing a reduction in force, a manager must notify the Workforce Review Council at "
+              "least 21 calendar days in advance.")
+
+
 @pytest.fixture(scope="module")
-def signed_app(tmp_path_factory):
-    """The provider, then the app with sign-in configured (and an admin token too, which must then
-    count for nothing)."""
+def signed_apps(tmp_path_factory, chroma_server):
+    """The provider, then the app with sign-in configured twice: on an embedded index and on a
+    Chroma server (and an admin token too, which must then count for nothing). Each corpus holds a
+    managers' guide that `.audiences.toml` limits to the managers group."""
     root = tmp_path_factory.mktemp("signin")
     corpus = root / "corpus"
     corpus.mkdir()
     for name in ("short-term-disability-plan.pdf", "faq-short-term-disability.html"):
         shutil.copy(CORPUS / name, corpus / name)
+    make_policy_pdf(corpus / GUIDE, "Manager Guide: Workforce Changes", [[("1. Announcing a reduction in force", GUIDE_FACT)]])
+    (corpus / AUDIENCES_FILE).write_text(f'"{GUIDE}" = ["{MANAGERS}"]\n', encoding="utf-8")
     index = root / "index"
     assert run_ingest([corpus], load_settings(index_dir=index)).ok
+    server_env = {"BENEFITS_QA_CHROMA_URL": chroma_server, "BENEFITS_QA_CHROMA_PREFIX": "signin"}
+    server_index = root / "server-index"
+    assert run_ingest([corpus], load_settings(index_dir=server_index, chroma_url=chroma_server, chroma_prefix="signin")).ok
 
-    app_port, oidc_port = free_port(), free_port()
+    ports = {"embedded": free_port(), "server": free_port()}
+    oidc_port = free_port()
     issuer = f"http://127.0.0.1:{oidc_port}"
-    redirect_uri = f"http://127.0.0.1:{app_port}/oauth2callback"
-    client = {"client_id": "benefits-qa", "client_secret": secrets.token_urlsafe(24), "redirect_uri": redirect_uri}
+    redirects = {mode: f"http://127.0.0.1:{port}/oauth2callback" for mode, port in ports.items()}
+    client = {"client_id": "benefits-qa", "client_secret": secrets.token_urlsafe(24),
+              "redirect_uris": list(redirects.values())}
     provider_log = (root / "provider.log").open("w")
     provider = subprocess.Popen([NODE, str(OIDC_DIR / "server.js")], cwd=OIDC_DIR, stdout=provider_log,
                                 stderr=subprocess.STDOUT,
@@ -61,24 +77,34 @@ def signed_app(tmp_path_factory):
                                      "OIDC_COOKIE_KEY": secrets.token_urlsafe(24)})
     wait_until_up(issuer + "/.well-known/openid-configuration", provider, 30)
 
-    secrets_file = root / "secrets.toml"
-    secrets_file.write_text(f"""
+    apps, urls = [], {}
+    for mode, app_index, env in (("embedded", index, {}), ("server", server_index, server_env)):
+        secrets_file = root / f"secrets-{mode}.toml"
+        secrets_file.write_text(f"""
 [auth]
-redirect_uri = "{redirect_uri}"
+redirect_uri = "{redirects[mode]}"
 cookie_secret = "{secrets.token_urlsafe(32)}"
 client_id = "{client['client_id']}"
 client_secret = "{client['client_secret']}"
 server_metadata_url = "{issuer}/.well-known/openid-configuration"
 client_kwargs = {{ scope = "openid profile email groups", prompt = "login" }}
 """)
-    app, url = start_app(index, corpus, {"BENEFITS_QA_MAINTAINER_GROUP": MAINTAINERS}, port=app_port,
-                         options=("--secrets.files", str(secrets_file)))
-    yield {"url": url, "issuer": issuer, "provider_log": root / "provider.log"}
-    app.terminate()
-    app.wait(timeout=20)
+        app, urls[mode] = start_app(app_index, corpus, {"BENEFITS_QA_MAINTAINER_GROUP": MAINTAINERS, **env},
+                                    port=ports[mode], options=("--secrets.files", str(secrets_file)))
+        apps.append(app)
+    yield {"urls": urls, "url": urls["embedded"], "issuer": issuer, "provider_log": root / "provider.log"}
+    for app in apps:
+        app.terminate()
+        app.wait(timeout=20)
     provider.terminate()
     provider.wait(timeout=20)
     provider_log.close()
+
+
+@pytest.fixture
+def signed_app(signed_apps):
+    """The embedded-index app (the sign-in tests that do not depend on the store)."""
+    return signed_apps
 
 
 @contextmanager
@@ -188,3 +214,22 @@ def test_a_maintainers_session_id_without_her_identity_cookie_gets_the_sign_in_s
         assert intruder.locator("[data-testid='stChatInputTextArea']").count() == 0
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("mode", ["embedded", "server"])
+def test_a_managers_only_guide_is_cited_to_managers_and_to_nobody_else(browser, signed_apps, mode):
+    question = "How many days of notice must a manager give before a reduction in force?"
+    url = signed_apps["urls"][mode]
+    with visit(browser, url) as page:
+        sign_in(page, signed_apps, "sam")  # staff only
+        answer = ask(page, question)
+        shot(page, f"audience-{mode}-employee")
+        assert "21 calendar days" not in answer.inner_text() and "Workforce" not in answer.inner_text()
+        assert "Manager Guide" not in page.inner_text("body")
+        assert "· 2 documents" in page.locator("[data-testid='stSidebar']").inner_text()  # the guide not counted
+    with visit(browser, url) as page:
+        sign_in(page, signed_apps, "maria")  # a manager
+        answer = ask(page, question)
+        shot(page, f"audience-{mode}-manager")
+        assert "21 calendar days" in answer.inner_text() and "Manager Guide: Workforce Changes" in answer.inner_text()
+        assert "· 3 documents" in page.locator("[data-testid='stSidebar']").inner_text()

@@ -2,7 +2,8 @@
 // panva's certified oidc-provider with its built-in development interactions (a login form, then
 // consent). Everything comes from the environment, set by the test's fixture:
 //   OIDC_ISSUER        http://127.0.0.1:<port>, also where it listens
-//   OIDC_CLIENT        {"client_id", "client_secret", "redirect_uri"}: the app, its one client
+//   OIDC_CLIENT        {"client_id", "client_secret", "redirect_uris": [...]}: the app (one or more
+//                      instances of it), its one client
 //   OIDC_ACCOUNTS      {"<login>": {"name", "email", "groups": [...]}, ...}
 //   OIDC_COOKIE_KEY    signs the provider's own cookies
 // The dev login form accepts any password; the login names the account.
@@ -29,9 +30,9 @@ const provider = new Provider(issuer.href.replace(/\/$/, ''), {
   clients: [{
     client_id: client.client_id,
     client_secret: client.client_secret,
-    redirect_uris: [client.redirect_uri],
+    redirect_uris: client.redirect_uris,
     // Streamlit's st.logout sends the user back to its redirect_uri after the provider's logout.
-    post_logout_redirect_uris: [client.redirect_uri],
+    post_logout_redirect_uris: client.redirect_uris,
     grant_types: ['authorization_code'],
     response_types: ['code'],
   }],
