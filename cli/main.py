@@ -93,12 +93,26 @@ def _ingest_table(report) -> str:
     return "\n".join(lines)
 
 
+def _yes_no(text: str) -> bool:
+    if text.lower() in ("yes", "y", "true"):
+        return True
+    if text.lower() in ("no", "n", "false"):
+        return False
+    raise argparse.ArgumentTypeError(f"say yes or no, not {text!r}")
+
+
 def cmd_ask(args) -> int:
+    from core.situation import Situation
     from core.types import Asker
     from rag.answer import Assistant
 
     groups = frozenset(g.strip() for g in (args.groups or "").split(",") if g.strip())
-    answer = Assistant(_settings(args)).ask(args.question, asker=Asker(groups))
+    try:
+        situation = Situation(employment=args.employment, state=args.state.upper() if args.state else None,
+                              years_of_service=args.years, age_40_or_over=args.age_40_or_over, medical_plan=args.plan)
+    except ValueError as err:
+        raise BenefitsQAError(f"{err}. See benefits-qa ask --help.") from None
+    answer = Assistant(_settings(args)).ask(args.question, asker=Asker(groups, situation))
     if args.json:
         print(json.dumps(answer.to_json(), indent=2, ensure_ascii=False))
         return 0
@@ -172,7 +186,9 @@ def cmd_eval(args) -> int:
             ("multi-turn dialogues", report.multi_turn_dialogues), ("multi-turn hit@5", report.multi_turn_hit_at_5),
             ("multi-turn key-fact recall", report.multi_turn_key_fact_recall),
             ("LLM answers grounded", report.llm_grounded_share),
-            ("table rows quoted", f"{report.table_rows_quoted} of {report.table_questions}" if report.table_questions else None)]
+            ("table rows quoted", f"{report.table_rows_quoted} of {report.table_questions}" if report.table_questions else None),
+            ("situation lead@1", f"{report.situation_lead_at_1} of {report.situation_questions}" if report.situation_questions else None),
+            ("other case quoted", report.other_case_quoted if report.situation_questions else None)]
     print(f"Evaluation of {path}")
     for name, value in rows:
         print(f"  {name:<28} {value}")
@@ -359,6 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--groups", metavar="G1,G2",
                    help="answer as a member of these groups (comma-separated): documents that .audiences.toml "
                         "limits to other groups are not searched (default: none, as an anonymous employee)")
+    situation = p.add_argument_group("my situation", "answer for this employee: the rule for their case is quoted, "
+                                     "and the answer says whose case it is")
+    situation.add_argument("--employment", choices=("full-time", "part-time"))
+    situation.add_argument("--state", metavar="XX", help="two-letter US state code of the state they work in")
+    situation.add_argument("--years", type=float, metavar="N", help="completed years of service")
+    situation.add_argument("--age-40-or-over", dest="age_40_or_over", type=_yes_no, metavar="yes|no")
+    situation.add_argument("--plan", metavar="NAME", help="their medical plan, as the documents name it (e.g. PPO)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="grade answers on a question file (hit@k, MRR, key facts, abstention)")

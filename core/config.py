@@ -144,6 +144,9 @@ class Settings:
     # comma-separated string) holds maintainer_group; empty: nobody, and no maintainers' page.
     groups_claim: str = "groups"
     maintainer_group: str = ""
+    # The medical plans, comma-separated, as the documents name them: the choices of "My situation"
+    # in the sidebar, and the names an answer tells the asker's plan from the others' by.
+    medical_plans: str = "PPO,HDHP,Kaiser HMO"
     # The HTTP API (`benefits-qa serve`): its keys, comma-separated, each sent as `Authorization:
     # Bearer <key>`. Empty: no key is asked for, and the API refuses to start unless bound to loopback.
     api_keys: str = ""
@@ -156,6 +159,10 @@ class Settings:
     def employer_words(self) -> set[str]:
         names = {w for name in self.employer_names.split(",") for w in re.findall(r"[a-z0-9']+", name.lower())}
         return names | {"company", "company's", "employer", "employer's"} | {n + "'s" for n in names}
+
+    @property
+    def plan_names(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.medical_plans.split(",") if p.strip())
 
     @property
     def api_key_list(self) -> list[str]:
@@ -219,6 +226,7 @@ _ENV_FIELDS = {
     "AUTH_REQUIRED": ("auth_required", boolean),
     "GROUPS_CLAIM": ("groups_claim", str),
     "MAINTAINER_GROUP": ("maintainer_group", str),
+    "MEDICAL_PLANS": ("medical_plans", str),
     "LLM": ("llm", str),
     "LLM_URL": ("llm_url", str),
     "LLM_MODEL": ("llm_model", str),

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.situation import Situation
+
 
 @dataclass(frozen=True)
 class Chunk:
@@ -32,10 +34,13 @@ class Chunk:
 @dataclass(frozen=True)
 class Asker:
     """Who a question is answered for: the groups of the signed-in person (their identity
-    provider's groups claim), which decide the documents an answer may draw on. Anonymous askers
-    and the CLI without --groups have none: they see the documents meant for everyone."""
+    provider's groups claim), which decide the documents an answer may draw on, and their situation.
+    Anonymous askers and the CLI without --groups have no groups: they see the documents meant for
+    everyone."""
 
     groups: frozenset[str] = frozenset()
+    # What they said about themselves in the sidebar; with it set, answers quote their case.
+    situation: Situation = Situation()
 
 
 @dataclass(frozen=True)

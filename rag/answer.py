@@ -27,6 +27,7 @@ from rag.parts import question_parts
 from rag.prompts import read_raw, read_table, render
 from rag.ranker import DEFAULT_RANKER, SentenceRanker
 from rag.retrieve import HybridRetriever
+from rag.situation import DISTINCTION_OF, situate, whose_case
 from rag.safety_model import DEFAULT_MODEL, SafetyClassifier, SafetyModel
 from rag.types import Answer, Answered, Citation, CitedDocument, IndexStatus, Retrieval, SafetyCheck, ScoredSentence
 from rag.versions import CURRENT, latest_change
@@ -100,7 +101,9 @@ class Assistant:
                                   found.outcome)
         searched_for = condense(question, history or [])
         retrieval = self.retriever.retrieve(searched_for, asker)
-        candidates = self.score_sentences(retrieval)
+        # With a situation set, sentences of other people's cases go, the asker's own lead.
+        situated = situate(self.score_sentences(retrieval), asker.situation, searched_for, self.settings.plan_names)
+        candidates = list(situated.candidates)
         # A follow-up is searched with the question before it: it is not split in parts.
         in_parts = searched_for == question and not self.evidence_is_weak(candidates, retrieval)
         composed = compose_answer(candidates, self.settings.abstain_threshold,
@@ -111,9 +114,10 @@ class Assistant:
         fallback: tuple[str, ...] = ()  # the note that a generated answer was not used
         if self.settings.llm and not composed.abstained:
             composed, fallback = self.generate(composed, retrieval, on_token)
+        decided = frozenset() if composed.abstained else situated.decided
         answer = replace(composed, searched_for=searched_for, safety=found.outcome,
-                         preamble=self.preamble(found),
-                         notices=fallback + self.answer_notes(composed, retrieval) + self.safety_notes(found))
+                         preamble=self.preamble(found), applies_to=self.whose_case(decided, asker.situation),
+                         notices=fallback + self.answer_notes(composed, retrieval, decided) + self.safety_notes(found))
         log.info("answered in %.0f ms: %d citations, abstained=%s, crisis=%s, follow-up=%s",
                  (time.perf_counter() - started) * 1000, len(answer.citations), answer.abstained,
                  answer.crisis, searched_for != question)
@@ -125,7 +129,8 @@ class Assistant:
         best = []
         for part in question_parts(question):
             retrieval = self.retriever.retrieve(part, asker)
-            candidates = self.score_sentences(retrieval)
+            candidates = list(situate(self.score_sentences(retrieval), asker.situation, part,
+                                      self.settings.plan_names).candidates)
             if candidates and not self.evidence_is_weak(candidates, retrieval):
                 best.append(max(candidates, key=lambda c: c.score))
         return tuple(best)
@@ -183,14 +188,19 @@ class Assistant:
         notes = dict(read_table(self.settings, "legal_notes.tsv"))
         return distress + tuple(notes[topic] for topic in found.legal_topics if topic in notes)
 
-    def answer_notes(self, answer: Answer, retrieval: Retrieval) -> tuple[str, ...]:
-        """What comes after the answer for what it quotes: that the rule depends on the case, and
-        which version of a policy is quoted."""
+    def answer_notes(self, answer: Answer, retrieval: Retrieval, decided: frozenset[str] = frozenset()) -> tuple[str, ...]:
+        """What comes after the answer for what it quotes: that the rule depends on the case (unless
+        the asker's situation decided it: then that it was), and which version of a policy is quoted."""
         if answer.abstained:
             return ()
-        cases = distinctions([answer.text])
+        settled = {DISTINCTION_OF[f] for f in decided}
+        cases = [c for c in distinctions([answer.text]) if c not in settled]
         depends = (render(self.settings, "depends_note.md", cases=" and by ".join(cases)),) if cases else ()
-        return depends + tuple(self.version_notes(answer, retrieval))
+        situated = (dict(read_table(self.settings, "situation.tsv"))["notice"],) if decided else ()
+        return depends + situated + tuple(self.version_notes(answer, retrieval))
+
+    def whose_case(self, decided: frozenset[str], situation) -> str:
+        return whose_case(decided, situation, dict(read_table(self.settings, "situation.tsv")))
 
     def version_notes(self, answer: Answer, retrieval: Retrieval) -> list[str]:
         """Say which version is quoted when a cited policy has other live versions."""

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from core.errors import BenefitsQAError
+from core.situation import Situation
+from core.types import Asker
 
 RANK_DEPTH = 10  # distinct pages considered for MRR; hit@k uses the first k of them
 
@@ -41,6 +43,10 @@ class Question:
     key_sentences: tuple[str, ...] = ()  # the policy sentences that answer it (the ranker's labels)
     # A table-cell question: the row's label and the asked cell, both to be in one quoted sentence.
     table_row: tuple[str, ...] = ()
+    # The asker's situation (issue #17): the applying case's fact is must_include, and must_exclude
+    # holds what only the cases that do not apply say.
+    situation: Situation = Situation()
+    must_exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,7 +82,7 @@ def _read_lines(path: Path, what: str, needs: str, parse):
             continue
         try:
             items.append(parse(json.loads(line)))
-        except (json.JSONDecodeError, KeyError, TypeError, IndexError) as err:
+        except (json.JSONDecodeError, KeyError, TypeError, IndexError, ValueError) as err:
             raise BenefitsQAError(f"{path}, line {number}: not a valid {what} ({err}); "
                                   f"each line needs {needs}.") from None
     return items
@@ -87,7 +93,9 @@ def _question(raw: dict, text: str) -> Question:
                     expected_sources=tuple(DocumentPage(s["source"], s.get("page")) for s in raw.get("expected_sources", [])),
                     must_include=tuple(raw.get("must_include", [])),
                     key_sentences=tuple([key] if isinstance(key := raw.get("key_sentence", []), str) else key),
-                    table_row=tuple(raw.get("table_row", [])))
+                    table_row=tuple(raw.get("table_row", [])),
+                    situation=Situation.from_json(raw.get("situation", {})),
+                    must_exclude=tuple(raw.get("must_exclude", [])))
 
 
 def load_dialogues(path: Path) -> list[Dialogue]:
@@ -215,6 +223,11 @@ class EvalReport:
     # sentence); None when the set has none.
     table_rows_quoted: float | None = None
     table_questions: int = 0
+    # Questions asked with a situation set: the share led by the applying case's fact (lead@1 on
+    # them alone), and the share whose answer also quotes a case that does not apply.
+    situation_questions: int = 0
+    situation_lead_at_1: float | None = None
+    other_case_quoted: float | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -249,7 +262,12 @@ def score(outcomes: list[Outcome]) -> EvalReport:
     answered = [o for o in outcomes if not o.abstained]
     tabled = [o for o in outcomes if o.question.table_row]
     right_row = [o for o in tabled if quotes_row(o.sentences, o.question.table_row)]
+    situated = [o for o in with_facts if o.question.situation.is_set]
+    other_case = [o for o in situated if any(x.lower() in o.answer_text.lower() for x in o.question.must_exclude)]
     return EvalReport(
+        situation_questions=len(situated),
+        situation_lead_at_1=ratio([o for o in situated if o in led], situated) if situated else None,
+        other_case_quoted=ratio(other_case, situated) if situated else None,
         table_rows_quoted=ratio(right_row, tabled) if tabled else None, table_questions=len(tabled),
         lead_at_1=ratio(led, with_facts),
         false_refusals=ratio([o for o in outcomes if o.question.answerable and o.abstained],
@@ -449,7 +467,7 @@ def run(assistant, questions: list[Question], progress=None, history: list[str] 
     outcomes = []
     for number, q in enumerate(questions):
         started = time.perf_counter()
-        answered = assistant.ask_with_evidence(q.question, history)
+        answered = assistant.ask_with_evidence(q.question, history, asker=Asker(situation=q.situation))
         answer, retrieval = answered.answer, answered.retrieval
         seconds = time.perf_counter() - started
         ranked: list[DocumentPage] = []

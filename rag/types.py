@@ -83,6 +83,8 @@ class Retrieval:
 # Weights and margin were chosen by a sweep over the eval set's answerable questions
 # (key-fact recall against citation precision); see README, Evaluation.
 W_SIMILARITY, W_CHUNK, W_OVERLAP, W_RANK = 0.6, 0.4, 0.10, 0.05
+# A sentence stating the asker's own case is kept within the selection margin of the best one.
+W_FITS = 0.1
 
 
 @dataclass(frozen=True)
@@ -114,10 +116,13 @@ class ScoredSentence:
     # The ranker's score (higher: likelier to hold the answer) (rag/ranker.py); None where it
     # was not asked (tests on typed data, sentences far below the best): then the score decides.
     relevance: float | None = None
+    # Facets of the asker's situation (rag/situation.py) whose case the sentence states for them:
+    # such a sentence leads the answer, before the ranker's likeliest.
+    fits: int = 0
 
     @property
-    def lead_rank(self) -> tuple[float, float]:
-        return (self.relevance if self.relevance is not None else -1.0, self.score)
+    def lead_rank(self) -> tuple[int, float, float]:
+        return (self.fits, self.relevance if self.relevance is not None else -1.0, self.score)
 
     @property
     def semantic_evidence(self) -> float:
@@ -131,7 +136,7 @@ class ScoredSentence:
     @property
     def score(self) -> float:
         return (W_SIMILARITY * self.similarity + W_CHUNK * self.chunk_similarity
-                + W_OVERLAP * self.overlap + W_RANK / (1 + self.chunk_rank))
+                + W_OVERLAP * self.overlap + W_RANK / (1 + self.chunk_rank) + W_FITS * self.fits)
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,9 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     abstained: bool = False
     preamble: str = ""  # shown before the answer: crisis resources, or how to help someone at risk
+    # The line before the quoted sentences that says whose case they state, from the asker's
+    # situation ("For part-time employees in California:"); '' when no situation decided it.
+    applies_to: str = ""
     notices: tuple[str, ...] = ()  # shown after it: version, EAP and legal notes
     safety: str = NONE  # the safety check's outcome: crisis | concern | distress | none
     searched_for: str = ""  # the question as retrieved: a follow-up joined to the one it follows
@@ -185,7 +193,7 @@ class Answer:
 
     def full_text(self) -> str:
         """Everything the user reads, in order: crisis resources, the answer, the notes."""
-        return "\n\n".join(part for part in (self.preamble, self.text, *self.notices) if part)
+        return "\n\n".join(part for part in (self.preamble, self.applies_to, self.text, *self.notices) if part)
 
     def to_json(self) -> dict:
         return {
@@ -194,6 +202,7 @@ class Answer:
             "abstained": self.abstained,
             "crisis": self.crisis,
             "safety": self.safety,
+            "applies_to": self.applies_to,
         }
 
 

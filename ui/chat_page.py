@@ -10,14 +10,17 @@ from core.config import MAX_QUESTION_CHARS, load_settings
 from core.errors import BenefitsQAError, IndexMissingError
 from ui.pages import PageGoneError, PageTooLargeError
 from core.lexical import sentences
-from rag.prompts import read_raw, render
+from core.situation import EMPLOYMENT, US_STATES, Situation
+from rag.prompts import read_raw, read_table, render
 from ui.render import answer_markdown, citation_heading, context_markdown, escape_markdown
-from ui.shared import asker, get_assistant, page_image, starters
+from ui.shared import SITUATION_KEY, asker, claimed_situation, get_assistant, page_image, starters
 from ui.types import AnsweredTurn, AskedTurn
 
 def show_answer(answer, assistant, turn: int, question: str, settings) -> None:
     if answer.preamble:  # crisis resources come first, always; help for someone else is no alarm
         (st.error if answer.crisis else st.info)(answer.preamble)
+    if answer.applies_to:  # whose case the quoted rule is, from "My situation"
+        st.markdown(f"**{escape_markdown(answer.applies_to)}**")
     st.markdown(answer_markdown(answer))
     for notice in answer.notices:
         st.info(escape_markdown(notice))
@@ -70,6 +73,33 @@ def show_citations(answer, assistant, turn: int, settings) -> None:
                                key=f"download-{turn}-{c.n}")
 
 
+def situation_box(settings) -> None:
+    """"My situation": optional, filled in from the sign-in's claims where they say it, kept in the
+    session only (never stored or logged); answers then quote the asker's case."""
+    words = dict(read_table(settings, "situation.tsv"))
+    unset = words["not_set"]
+    claimed = claimed_situation(settings)
+    defaults = {"situation-employment": claimed.employment or unset, "situation-state": claimed.state or unset,
+                "situation-years": claimed.years_of_service,
+                "situation-age": unset if claimed.age_40_or_over is None else ("40+" if claimed.age_40_or_over else "<40"),
+                "situation-plan": claimed.medical_plan or unset}
+    for key, value in defaults.items():
+        st.session_state.setdefault(key, value)
+    ages = {unset: unset, "<40": words["under_40"], "40+": words["age_40_or_over"]}
+    with st.expander(words["box"], expanded=claimed.is_set):
+        st.caption(words["box_help"])
+        employment = st.selectbox(words["label_employment"], [unset, *EMPLOYMENT], key="situation-employment")
+        state = st.selectbox(words["label_state"], [unset, *sorted(US_STATES, key=US_STATES.get)],
+                             format_func=lambda code: US_STATES.get(code, code), key="situation-state")
+        years = st.number_input(words["label_years"], min_value=0, max_value=79, step=1, key="situation-years")
+        age = st.selectbox(words["label_age"], list(ages), format_func=ages.get, key="situation-age")
+        plan = st.selectbox(words["label_plan"], [unset, *settings.plan_names], key="situation-plan")
+    st.session_state[SITUATION_KEY] = Situation(
+        employment=None if employment == unset else employment, state=None if state == unset else state,
+        years_of_service=None if years is None else float(years),
+        age_40_or_over=None if age == unset else age == "40+", medical_plan=None if plan == unset else plan)
+
+
 def feedback_form(answer, turn: int, question: str, settings) -> None:
     from rag import feedback
     from rag.topics import topic_of
@@ -114,6 +144,7 @@ def chat_page() -> None:
                 st.session_state["pending_question"] = question
         if st.button("New conversation", key="new-conversation", type="primary"):
             messages.clear()
+        situation_box(settings)
         st.divider()
         st.markdown(read_raw(settings, "privacy.md"))
         # The documents' own dates, not the day of the last ingest; that only when no document has one.

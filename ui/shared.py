@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import date
 from pathlib import Path
 
 import streamlit as st
@@ -11,7 +12,8 @@ from core.config import load_settings
 from core.errors import frames_of
 from rag.prompts import read_raw, read_table, render
 from ui.auth import check_guess, issue_pass, pass_is_valid
-from ui.identity import Identity, identity_from, maintains
+from ui.identity import Identity, identity_from, maintains, situation_from
+from core.situation import Situation
 from core.types import Asker
 from ui.render import escape_markdown
 
@@ -91,11 +93,24 @@ def signed_in(settings) -> Identity | None:
     return identity_from(st.user.to_dict(), settings.groups_claim)
 
 
+SITUATION_KEY = "situation"  # the session's Situation: in this browser tab's session only
+
+
 def asker(settings) -> Asker:
     """Whom this session's questions are answered for: the signed-in person's groups decide which
-    documents may be cited (.audiences.toml); without sign-in, none (documents for everyone)."""
+    documents may be cited (.audiences.toml), without sign-in none (documents for everyone); and
+    the situation set in the sidebar."""
     identity = signed_in(settings)
-    return Asker(identity.groups) if identity else Asker()
+    situation = st.session_state.get(SITUATION_KEY, Situation())
+    return Asker(identity.groups if identity else frozenset(), situation)
+
+
+def claimed_situation(settings) -> Situation:
+    """What the identity provider's claims say of the signed-in person's situation (nothing
+    without sign-in)."""
+    if not (sign_in_configured() and st.user.is_logged_in):
+        return Situation()
+    return situation_from(st.user.to_dict(), settings.plan_names, date.today())
 
 
 def sign_in_gate(settings) -> None:

@@ -51,7 +51,7 @@ def test_question_gets_a_cited_answer(app):
     assert not app.exception
     text = assistant_markdown(app)
     assert "**[1]**" in text and "7 consecutive calendar days" in text
-    labels = [e.label for e in app.expander]
+    labels = [e.label for e in app.main.expander]  # the citations (the sidebar has "My situation")
     # Each citation names its document; a policy's names its page too (an FAQ page has none).
     assert labels and all("Short" in label for label in labels) and any("p\\. " in label for label in labels)
     assert len(app.chat_message) == 2
@@ -67,7 +67,7 @@ def test_starter_topic_asks_its_question(app):
 def test_uncovered_question_abstains(app):
     app.chat_input(key="question").set_value("What is the cafeteria menu on Friday?").run()
     assert "don't cover" in assistant_markdown(app)
-    assert not app.expander
+    assert not app.main.expander
 
 
 def test_page_viewer_and_new_conversation(app):
@@ -119,3 +119,20 @@ def test_a_passage_in_context_follows_a_new_generation(tmp_path):
     after = store.section_sentences("faq-parking.md", section)
     assert any("55 dollars" in s for s in after) and not any("40 dollars" in s for s in after)
     store.close()
+
+
+def test_my_situation_quotes_the_askers_case_and_says_so(app):
+    question = "how much does std pay me"
+    app.chat_input(key="question").set_value(question).run()
+    everyone = assistant_markdown(app)
+    assert "50% of base weekly pay" in everyone and "100% of base pay" in everyone  # every case, as before
+    app.button(key="new-conversation").click().run()
+    app.selectbox(key="situation-employment").select("part-time").run()
+    app.chat_input(key="question").set_value(question).run()
+    assert not app.exception
+    text = assistant_markdown(app).replace("\\", "")  # markdown escapes
+    assert "**For part-time employees:**" in text, text
+    assert "50% of base weekly pay" in text and "100% of base pay" not in text
+    app.selectbox(key="situation-employment").select("not set").run()
+    app.chat_input(key="question").set_value(question).run()
+    assert "100% of base pay" in assistant_markdown(app).split("For part")[-1]

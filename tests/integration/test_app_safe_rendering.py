@@ -23,7 +23,7 @@ def test_planted_active_content_is_escaped_everywhere(tmp_path, monkeypatch):
     at.chat_input(key="question").set_value(PLANTED_QUESTION).run()
     assert not at.exception
     assistant = [m for m in at.chat_message if m.name == "assistant"][0]
-    rendered = [md.value for md in assistant.markdown] + [e.label for e in at.expander] + \
+    rendered = [md.value for md in assistant.markdown] + [e.label for e in at.main.expander] + \
                [c.value for c in at.caption]
     assert any("wellness bonus" in text for text in rendered)
     for text in rendered:  # every Markdown or HTML control character arrives backslash-escaped

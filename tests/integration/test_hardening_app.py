@@ -55,7 +55,7 @@ def assert_inert(texts: list[str]) -> None:
 
 def shown_texts(at) -> list[str]:
     """Every string Streamlit renders as Markdown on the page."""
-    texts = [md.value for md in at.markdown] + [c.value for c in at.caption] + [e.label for e in at.expander]
+    texts = [md.value for md in at.markdown] + [c.value for c in at.caption] + [e.label for e in at.main.expander]
     texts += [e.value for kind in (at.error, at.info, at.success, at.warning) for e in kind]
     texts += [caption for image in at.image for caption in image.captions]
     return texts
@@ -100,7 +100,7 @@ def test_planted_metadata_renders_as_text_in_the_chat(planted):
     """Point 2: the title, section and file name in the citation, its caption and the page viewer."""
     at = ask(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), QUESTION)
     assert any("12 days of wellness leave" in md.value for md in at.markdown)
-    assert at.expander and "Wellness" in at.expander[0].label
+    assert at.main.expander and "Wellness" in at.main.expander[0].label
     next(t for t in at.toggle if t.key.startswith("page-")).set_value(True).run()
     assert not at.exception
     captions = [caption for image in at.image for caption in image.captions]
@@ -157,7 +157,7 @@ def three_pages(tmp_path, monkeypatch):
     assert run_ingest([docs], load_settings(index_dir=index)).ok
     monkeypatch.setenv("BENEFITS_QA_INDEX", str(index))
     at = ask(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), QUESTION)
-    assert "p\\. 3" in at.expander[0].label
+    assert "p\\. 3" in at.main.expander[0].label
     return at, docs
 
 
