@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ingest.pipeline import run_ingest
 from core.config import load_settings
@@ -222,6 +223,29 @@ def test_ask_cite_view_page_and_give_feedback(page, server):
     with sqlite3.connect(server["index"] / "feedback.sqlite3") as db:
         rows = db.execute("SELECT vote, question FROM feedback").fetchall()
     assert (1, None) in rows  # a vote, and no question text without opt-in
+
+
+def test_my_situation_quotes_the_askers_case(page):
+    question = "how much does std pay me"
+    wait_idle(page)
+    page.get_by_text("My situation (optional)").click()
+    employment = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
+    employment.wait_for(timeout=30_000)
+    option = page.get_by_role("option", name="part-time")
+    for _ in range(5):  # a click while the page is still being drawn can be lost
+        employment.click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            wait_idle(page)
+    option.click()
+    wait_idle(page)
+    answer = ask(page, question)
+    shot(page, "10-my-situation")
+    text = answer.inner_text()
+    assert "For part-time employees:" in text and "50% of base weekly pay" in text
+    assert "100% of base pay" not in text and "quotes the rule for the situation you set" in text
 
 
 def test_a_click_while_an_answer_is_drawn_keeps_the_answer(slow_page, slow_server):
