@@ -398,8 +398,11 @@ def safety_sets(root: Path) -> list[SafetySetFile]:
             SafetySetFile("risk 10 (dev)", folder / "safety_dev10_risk.jsonl", False),
             SafetySetFile("ordinary 10 (dev)", folder / "safety_dev10_ordinary.jsonl", False),
             SafetySetFile("ordinary 11 (dev)", folder / "safety_dev11_ordinary.jsonl", False),
-            SafetySetFile("risk, blind 10 (held out)", folder / "blind10_risk.jsonl", True),
-            SafetySetFile("ordinary, blind 10 (held out)", folder / "blind10_ordinary.jsonl", True)]
+            # Written blind for round 10 and measured once; development data since round 11.
+            SafetySetFile("risk 10 (dev, was blind)", folder / "blind10_risk.jsonl", False),
+            SafetySetFile("ordinary 10 (dev, was blind)", folder / "blind10_ordinary.jsonl", False),
+            SafetySetFile("risk, blind 11 (held out)", folder / "blind11_risk.jsonl", True),
+            SafetySetFile("ordinary, blind 11 (held out)", folder / "blind11_ordinary.jsonl", True)]
 
 
 @dataclass(frozen=True)

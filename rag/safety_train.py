@@ -291,7 +291,8 @@ def training_files(root: Path, prompts_dir: Path) -> list[Path]:
              # Round 9's blind sets, measured once, then development data; round 10's development sets.
              folder / "blind9_risk.jsonl", folder / "blind9_ordinary.jsonl",
              folder / "safety_dev10_risk.jsonl", folder / "safety_dev10_ordinary.jsonl",
-             # Round 11's: ordinary questions in thirteen languages and accidental injuries.
-             folder / "safety_dev11_ordinary.jsonl",
+             # Round 11's: ordinary questions in thirteen languages and accidental injuries; round 10's
+             # blind sets, measured once, then development data.
+             folder / "safety_dev11_ordinary.jsonl", folder / "blind10_risk.jsonl", folder / "blind10_ordinary.jsonl",
              prompts_dir / "safety_examples.jsonl"]
     return [f for f in files if f.exists()]
