@@ -45,3 +45,21 @@ def test_look_alikes_are_left_to_the_classifier(text):
 def test_hanging_oneself_out_to_dry_is_an_idiom():
     assert not safety.states_risk_explicitly("not trying to hang myself out to dry here but if i report my manager am i protected?")
     assert safety.states_risk_explicitly("i want to hang myself")
+
+
+@pytest.mark.parametrize("text", [
+    "ik wil niet meer leven, hoe werkt de EAP", "bu gece intihar edecegim", "m ap touye tet mwen demen",
+    "chce umrzec, nie mam juz sily", "je me suis encore scarifiée hier", "ich habe mich wieder geritzt",
+    "我打算自杀，保险受益人怎么改", "Я покончу с собой в пятницу", "이번 주에 자살할 거예요", "intenté ahogarme anoche",
+])
+def test_round_12_first_person_statements_in_more_languages_decide_alone(text):
+    assert safety.states_risk_explicitly(text)
+
+
+@pytest.mark.parametrize("text", [
+    "mijn collega zei dat hij niet meer wil leven, wat moet ik doen",  # reported speech: the classifier decides
+    "同事说她打算自杀，我该怎么办", "동료가 자살할 거라고 했대요", "ich habe mich beim kochen geschnitten, zahlt die versicherung",
+    "me corté la mano con un cuchillo en la cocina", "does the life insurance pay out in case of suicide",
+])
+def test_round_12_patterns_leave_reported_speech_and_accidents_to_the_classifier(text):
+    assert not safety.states_risk_explicitly(text)
