@@ -401,8 +401,11 @@ def safety_sets(root: Path) -> list[SafetySetFile]:
             # Written blind for round 10 and measured once; development data since round 11.
             SafetySetFile("risk 10 (dev, was blind)", folder / "blind10_risk.jsonl", False),
             SafetySetFile("ordinary 10 (dev, was blind)", folder / "blind10_ordinary.jsonl", False),
-            SafetySetFile("risk, blind 11 (held out)", folder / "blind11_risk.jsonl", True),
-            SafetySetFile("ordinary, blind 11 (held out)", folder / "blind11_ordinary.jsonl", True)]
+            # Written blind for round 11 and measured once; development data since round 12.
+            SafetySetFile("risk 11 (dev, was blind)", folder / "blind11_risk.jsonl", False),
+            SafetySetFile("ordinary 11 (dev, was blind)", folder / "blind11_ordinary.jsonl", False),
+            SafetySetFile("risk, blind 12 (held out)", folder / "blind12_risk.jsonl", True),
+            SafetySetFile("ordinary, blind 12 (held out)", folder / "blind12_ordinary.jsonl", True)]
 
 
 @dataclass(frozen=True)

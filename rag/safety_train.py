@@ -294,5 +294,7 @@ def training_files(root: Path, prompts_dir: Path) -> list[Path]:
              # Round 11's: ordinary questions in thirteen languages and accidental injuries; round 10's
              # blind sets, measured once, then development data.
              folder / "safety_dev11_ordinary.jsonl", folder / "blind10_risk.jsonl", folder / "blind10_ordinary.jsonl",
+             # Round 11's blind sets, measured once, then development data.
+             folder / "blind11_risk.jsonl", folder / "blind11_ordinary.jsonl",
              prompts_dir / "safety_examples.jsonl"]
     return [f for f in files if f.exists()]
