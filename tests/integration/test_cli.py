@@ -26,7 +26,7 @@ def test_ask_json_contract_and_waiting_period_citation(corpus_index):
     result = run_cli("ask", "--json", "How long is the waiting period for short-term disability?", index=corpus_index)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"answer", "citations", "abstained", "crisis", "safety"}
+    assert set(data) == {"answer", "citations", "abstained", "crisis", "safety", "applies_to"}
     assert data["abstained"] is False and "[1]" in data["answer"]
     for c in data["citations"]:
         assert set(c) == {"n", "title", "source", "page", "section", "snippet", "score", "place"}
