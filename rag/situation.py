@@ -44,6 +44,10 @@ _EMPLOYMENT = {kind: re.compile(rf"\b{kind.split('-')[0]}[- ]time\b", re.I) for 
 _STATE = {code: re.compile(rf"\b{re.escape(name)}\b(?!\s+(?:D\.?C\.?|Street|Avenue))") for code, name in US_STATES.items()}
 
 
+def _overlaps(match: re.Match, taken: list[tuple[int, int]]) -> bool:
+    return any(match.start() < end and start < match.end() for start, end in taken)
+
+
 def _number(text: str) -> float:
     return float(_WORDS.get(text.lower(), text))
 
@@ -56,7 +60,7 @@ def fit_service(text: str, years: float) -> bool | None:
     taken: list[tuple[int, int]] = []
     for pattern, holds in _SERVICE_BANDS:
         for match in pattern.finditer(text):
-            if any(match.start() < end and start < match.end() for start, end in taken):
+            if _overlaps(match, taken):
                 continue  # "2 to 6 years" is one band, not also "6 years"
             taken.append(match.span())
             found.append(holds(completed, *(_number(g) for g in match.groups())))
@@ -65,7 +69,7 @@ def fit_service(text: str, years: float) -> bool | None:
     # "With 2 years of service you keep 66 2/3%": an example of the asker's own count states their
     # case; an example of another count says nothing against it.
     for match in _EXACT_SERVICE.finditer(text):
-        if not any(match.start() < end and start < match.end() for start, end in taken) and _number(match.group(1)) == completed:
+        if not _overlaps(match, taken) and _number(match.group(1)) == completed:
             return True
     return False if found else None
 
